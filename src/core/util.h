@@ -22,6 +22,17 @@
         (p) = NULL;                                                                                \
     } while (0)
 
+/* Drop const from a pointer for C APIs that take void * but only read through it (such as
+ * MHD_create_response_from_buffer with MHD_RESPMEM_MUST_COPY). */
+static inline void *unconst(const void *p)
+{
+    union {
+        const void *c;
+        void *m;
+    } u = {.c = p};
+    return u.m;
+}
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
