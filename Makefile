@@ -47,7 +47,8 @@ endif
 # Every .c under src/ except main.c goes into one static library; the binary and every test
 # link against it, so the linker pulls only the objects a test needs.
 LIB_SRCS := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 LIB := $(BUILD)/libvinbot.a
 BIN := $(BUILD)/vinbot
 
@@ -94,6 +95,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/fake/%.o $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/tools/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The SQL migrations are compiled into the binary (src/store/migrate.c applies them).
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) src/store/embed-migrations.sh
+	@mkdir -p $(@D)
+	$(Q)bash src/store/embed-migrations.sh $(MIGRATIONS) > $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build-tests: $(BIN) $(UNIT_BINS) $(HELPER_BINS)
 

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
 
@@ -75,6 +76,17 @@ void httpc_resp_cleanup(struct httpc_resp *r)
 bool httpc_status_retryable(int status)
 {
     return status == 429 || (status >= 500 && status <= 599);
+}
+
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    const _Atomic bool *cancel = ud;
+    return atomic_load(cancel) ? 1 : 0;
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -183,6 +195,11 @@ static enum httpc_err attempt(struct httpc *c, const struct httpc_req *req,
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->opts.max_body);
+    if (req->cancel) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, unconst(req->cancel));
+    }
 
     /* "Expect:" stops curl from waiting for 100-continue on larger POST bodies. */
     hdrs = curl_slist_append(hdrs, "Expect:");
@@ -256,7 +273,7 @@ int httpc_do(struct httpc *c, const struct httpc_req *req, struct httpc_resp *re
             retry = transport_retryable(e);
         metrics_upstream(mu, !answered || httpc_status_retryable(resp->status));
 
-        if (!retry || resp->attempts >= max)
+        if (!retry || resp->attempts >= max || (req->cancel && atomic_load(req->cancel)))
             break;
         int64_t wait = resp->retry_after_ms >= 0
                            ? resp->retry_after_ms

@@ -57,6 +57,9 @@ struct httpc_req {
      * retry 429 and 5xx. Lets the LLM client refuse to retry a 429 insufficient_quota. */
     bool (*retryable)(int status, const struct buf *body, void *ud);
     void *retry_ud;
+    /* Optional: when *cancel becomes true the transfer is aborted within about a second and
+     * the call fails with HTTPC_TRANSPORT (the poller's long poll, at shutdown). */
+    const _Atomic bool *cancel;
 };
 
 struct httpc_resp {
