@@ -241,10 +241,11 @@ static enum db_status insert_rows(struct writer *w, struct inbox_put **puts, siz
     int lengths[4] = {(int)a_ids.len, (int)a_chats.len, (int)a_kinds.len, (int)a_payloads.len};
     int formats[4] = {1, 1, 1, 1};
     struct pg_result *res = NULL;
-    /* Not idempotent in db_exec's sense: on a broken connection we cannot know whether the
-     * insert committed, so we answer 503 and let Telegram redeliver; ON CONFLICT makes the
-     * redelivery harmless either way. */
-    enum db_status st = db_exec_bin(w->db, insert_sql, 4, values, lengths, formats, false, &res);
+    /* Safe to repeat after a broken connection (db_exec resets and retries once): if the first
+     * try committed before the connection broke, the second inserts nothing and reports the
+     * rows as duplicates, which are acknowledged all the same. Only the wake-up is lost, and
+     * the dispatcher's sweep finds the rows within INBOX_SWEEP_MS. */
+    enum db_status st = db_exec_bin(w->db, insert_sql, 4, values, lengths, formats, true, &res);
     buf_cleanup(&a_ids);
     buf_cleanup(&a_chats);
     buf_cleanup(&a_kinds);
@@ -337,7 +338,7 @@ static void write_batch(struct writer *w, struct inbox_put **puts, size_t n)
             w->db = db_connect(ib->conninfo, CONNECT_TIMEOUT_S, err, sizeof err);
             if (!w->db) {
                 w->failures++;
-                w->retry_at_ms = clock_mono_ms() + backoff_delay_ms(w->failures, 50, 2000, &w->rng);
+                w->retry_at_ms = clock_mono_ms() + backoff_delay_ms(w->failures, 20, 500, &w->rng);
             } else {
                 w->failures = 0;
             }

@@ -177,7 +177,8 @@ vinbot_start() {
 
 ready_ok() { [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/ready") == 200 ]]; }
 
-# vinbot_stop PID [SECONDS]: SIGTERM and wait; echoes the exit status (124 on timeout).
+# vinbot_stop PID [SECONDS]: SIGTERM and wait; sets VB_RC to the exit status (124 on timeout).
+# (Not in a $(...) subshell: only this shell can wait for its child.)
 vinbot_stop() {
   local pid=$1 secs=${2:-15}
   kill -TERM "$pid" 2>/dev/null
@@ -185,12 +186,12 @@ vinbot_stop() {
   for ((i = 0; i < secs * 20; i++)); do
     if ! kill -0 "$pid" 2>/dev/null; then
       wait "$pid" 2>/dev/null
-      echo $?
+      VB_RC=$?
       return
     fi
     sleep 0.05
   done
-  echo 124
+  VB_RC=124
 }
 
 # post PORT BODY [SECRET] -> HTTP status

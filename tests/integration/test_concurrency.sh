@@ -35,7 +35,7 @@ check "burst acknowledged" grep -q 'failed=0' "$TMP/burst-order.out"
 check "all 500 answered" wait_for 60 bash -c "[[ \$(replies_between 300000 400000) -ge 500 ]]"
 check "each chat answered in update order" in_order 300000 400000
 check_eq "no update answered twice" "$(dup_replies_between 300000 400000)" 0
-check_eq "SIGTERM exits 0" "$(vinbot_stop "$VB_PID")" 0
+vinbot_stop "$VB_PID"; check_eq "SIGTERM exits 0" "$VB_RC" 0
 check "no sanitizer reports (order)" no_sanitizer_reports "$VB_LOG"
 
 # ---------------------------------------------------------------- two instances, one database
@@ -59,8 +59,8 @@ m1=$(curl -s "http://127.0.0.1:$VB_PORT_one/metrics" | awk '$1 == "vinbot_update
 m2=$(curl -s "http://127.0.0.1:$VB_PORT_two/metrics" | awk '$1 == "vinbot_updates_done_total" {print $2}')
 echo "  (instance one finished $m1, instance two $m2)"
 check "both instances did work" test "${m1:-0}" -gt 0 -a "${m2:-0}" -gt 0
-check_eq "instance one exits 0" "$(vinbot_stop "$VB_PID_one")" 0
-check_eq "instance two exits 0" "$(vinbot_stop "$VB_PID_two")" 0
+vinbot_stop "$VB_PID_one"; check_eq "instance one exits 0" "$VB_RC" 0
+vinbot_stop "$VB_PID_two"; check_eq "instance two exits 0" "$VB_RC" 0
 check "no sanitizer reports (one)" no_sanitizer_reports "$VB_LOG_one"
 check "no sanitizer reports (two)" no_sanitizer_reports "$VB_LOG_two"
 

@@ -85,7 +85,7 @@ check "setWebhook allowed_updates" grep -q '"allowed_updates":\["message","edite
 check "setWebhook max_connections" grep -q '"max_connections":40' <<<"$setwh"
 
 # --- shutdown
-check_eq "SIGTERM exits 0" "$(vinbot_stop "$VB_PID")" 0
+vinbot_stop "$VB_PID"; check_eq "SIGTERM exits 0" "$VB_RC" 0
 check "no secret in the log" bash -c "! grep -qF -e '$TOKEN' -e '$SECRET' -e '$DATABASE_URL' '$VB_LOG'"
 check "config logged with secrets masked" grep -q 'TELEGRAM_BOT_TOKEN=\*\*\*' "$VB_LOG"
 check "logs are JSON lines" bash -c "grep -v '^{\"ts\":\"' '$VB_LOG' | grep -vE '^(==|    #|SUMMARY|$)' | wc -l | grep -qx 0"
