@@ -46,7 +46,7 @@ vinbot_start two "${COMMON[@]}" WORKERS=16 || exit 99
   --start-id 500000 --concurrency 25 --acked "$TMP/two.acked" >"$TMP/burst-one.out" 2>&1 &
 B1=$!
 "$TOOLS/burst" --url "http://127.0.0.1:$VB_PORT_two/webhook" --chats 25 --per-chat 20 \
-  --start-id 600000 --concurrency 25 --acked "$TMP/two.acked" >"$TMP/burst-two.out" 2>&1 &
+  --chat-base 3000 --start-id 600000 --concurrency 25 --acked "$TMP/two.acked" >"$TMP/burst-two.out" 2>&1 &
 B2=$!
 wait $B1 $B2
 check "both bursts acknowledged" bash -c "grep -q failed=0 '$TMP/burst-one.out' && grep -q failed=0 '$TMP/burst-two.out'"

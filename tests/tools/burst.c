@@ -1,13 +1,14 @@
 /* burst.c: deliver a burst of webhook updates the way Telegram does.
  *
  *   burst --url http://127.0.0.1:P/webhook [--secret S] --chats K --per-chat M
- *         [--start-id N] [--concurrency C] [--retry-ms T] [--acked FILE] [--text-prefix P]
+ *         [--start-id N] [--chat-base B] [--concurrency C] [--retry-ms T] [--acked FILE]
+ *         [--text-prefix P]
  *
  * K chats, M text messages each. Like Telegram, a chat's next update is sent only after the
  * previous one was acknowledged (2xx), while different chats go in parallel (C threads, each
  * owning a set of chats). update_id = start + seq*K + chat_index, so ids rise within a chat;
  * message_id = update_id, so a reply (reply_parameters.message_id) names the update it answers.
- * Chat ids are 1000+chat_index (private chats).
+ * Chat ids are B+chat_index (B = --chat-base, default 1000; private chats).
  *
  * A failed delivery (connection error or non-2xx) is retried every 100 ms until --retry-ms has
  * passed since it first failed (Telegram's redelivery), then the tool gives up on that chat.
@@ -25,7 +26,7 @@
 
 static const char *url, *secret = "", *prefix = "msg", *acked_path;
 static long chats = 10, per_chat = 10, concurrency = 10, retry_ms = 0;
-static long long start_id = 1;
+static long long start_id = 1, chat_base = 1000;
 static atomic_long n_sent, n_acked, n_failed;
 static pthread_mutex_t acked_mu = PTHREAD_MUTEX_INITIALIZER;
 static FILE *acked;
@@ -73,7 +74,7 @@ static void *run(void *arg)
     }
     char body[1024];
     for (long chat = t; chat < chats; chat += concurrency) {
-        long long chat_id = 1000 + chat;
+        long long chat_id = chat_base + chat;
         for (long seq = 0; seq < per_chat; seq++) {
             long long id = start_id + seq * chats + chat;
             snprintf(body, sizeof body,
@@ -122,6 +123,7 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--chats")) chats = atol(v);
         else if (!strcmp(k, "--per-chat")) per_chat = atol(v);
         else if (!strcmp(k, "--start-id")) start_id = atoll(v);
+        else if (!strcmp(k, "--chat-base")) chat_base = atoll(v);
         else if (!strcmp(k, "--concurrency")) concurrency = atol(v);
         else if (!strcmp(k, "--retry-ms")) retry_ms = atol(v);
         else if (!strcmp(k, "--acked")) acked_path = v;
