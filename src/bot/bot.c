@@ -74,8 +74,10 @@ static void remember_user(struct bot_ctx *ctx, const struct tg_user *u)
     snprintf(id, sizeof id, "%lld", (long long)u->id);
     const char *params[] = {id, u->first_name, u->last_name, u->username, u->language_code};
     (void)bot_db_exec(ctx, "remember user",
+                      /* losing a last_seen in a crash is harmless: no WAL flush wait */
+                      "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)) "
                       "INSERT INTO users (user_id, first_name, last_name, username, language_code)"
-                      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id) DO UPDATE SET"
+                      " SELECT $1::bigint, $2, $3, $4, $5 FROM cfg ON CONFLICT (user_id) DO UPDATE SET"
                       " first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,"
                       " username = EXCLUDED.username, language_code = EXCLUDED.language_code,"
                       " blocked = false, last_seen = now()",

@@ -37,6 +37,8 @@ struct bot_ctx {
 enum bot_outcome {
     BOT_DONE,   /* finished (including "nothing to do") */
     BOT_RETRY,  /* failed for now: try again after a backoff (at least min_delay_ms) */
+    BOT_DEFER,  /* not failed, only paced (Telegram's limits): again after min_delay_ms, and
+                 * this attempt does not count against INBOX_MAX_ATTEMPTS */
     BOT_DEAD,   /* cannot succeed: record the error and stop */
 };
 

@@ -17,6 +17,14 @@ static void retry_later(struct bot_result *out, int64_t min_delay_ms, const char
     str_copy(out->error, why, sizeof out->error);
 }
 
+static void defer(struct bot_result *out, int64_t min_delay_ms, const char *why)
+{
+    out->outcome = BOT_DEFER;
+    if (out->min_delay_ms < min_delay_ms)
+        out->min_delay_ms = min_delay_ms;
+    str_copy(out->error, why, sizeof out->error);
+}
+
 int bot_reply(struct bot_ctx *ctx, const struct tg_message_out *m, struct bot_result *out)
 {
     if (!tg_api_enabled(&ctx->tg)) {
@@ -27,7 +35,7 @@ int bot_reply(struct bot_ctx *ctx, const struct tg_message_out *m, struct bot_re
     for (int attempt = 0; attempt < 2; attempt++) {
         int64_t wait = tg_limiter_reserve(m->chat_id, clock_mono_ms());
         if (wait > BOT_MAX_INLINE_WAIT_MS) {
-            retry_later(out, wait, "paced: too many messages to this chat");
+            defer(out, wait, "paced: too many messages to this chat");
             return -1;
         }
         clock_sleep_ms(wait);
@@ -49,7 +57,7 @@ int bot_reply(struct bot_ctx *ctx, const struct tg_message_out *m, struct bot_re
             LOG_WARN(&ctx->log, "reply.rate_limited", "Telegram asks to wait %lld s",
                      (long long)res.retry_after_s);
             if (ms > BOT_MAX_INLINE_WAIT_MS || attempt == 1) {
-                retry_later(out, ms, why);
+                defer(out, ms, why);
                 return -1;
             }
             continue; /* the limiter makes the resend wait out retry_after */

@@ -2,9 +2,11 @@
  *
  * bot_reply paces the send through the limiter, sends, and folds the result into the update's
  * outcome: delivered → nothing changes; 403 → the user is marked blocked and the update is done;
- * a short 429 is waited out and the message resent once; a long 429 or a transient failure
- * sends the update back to the queue (out->outcome = BOT_RETRY, min_delay_ms = retry_after); a
- * request Telegram calls wrong is a dead letter with Telegram's description. */
+ * pacing (ours or a 429's retry_after) is waited out in the worker when it is short, and
+ * otherwise sends the update back to the queue for later without counting an attempt
+ * (BOT_DEFER); a transient failure is a retry (BOT_RETRY); a request Telegram calls wrong is a
+ * dead letter with Telegram's description. Workers are many and cheap so that waiting on
+ * Telegram's limits inside one is fine. */
 #ifndef BOT_REPLY_H
 #define BOT_REPLY_H
 
@@ -16,7 +18,7 @@
 struct tg_message_out;
 
 /* Longest wait (limiter or 429) a worker sits out itself before handing the update back. */
-#define BOT_MAX_INLINE_WAIT_MS 5000
+#define BOT_MAX_INLINE_WAIT_MS 30000
 
 /* Send m. Returns 0 when delivered; -1 otherwise, with out updated as described above. */
 int bot_reply(struct bot_ctx *ctx, const struct tg_message_out *m, struct bot_result *out);

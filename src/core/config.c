@@ -59,6 +59,8 @@ static const struct var vars[] = {
     {"TELEGRAM_WEBHOOK_SECRET", T_STR, NULL, NOLIM, true, S(telegram_webhook_secret), "secret token Telegram echoes in X-Telegram-Bot-Api-Secret-Token"},
     {"TELEGRAM_API_BASE", T_URL, "https://api.telegram.org", NOLIM, false, S(telegram_api_base), "Bot API base URL"},
     {"TELEGRAM_MAX_CONNECTIONS", T_INT, "40", 1, 100, false, S(telegram_max_connections), "setWebhook max_connections"},
+    {"TELEGRAM_GLOBAL_RATE", T_INT, "30", 0, 100000, false, S(telegram_global_rate), "messages a second to Telegram overall; 0 = unpaced"},
+    {"TELEGRAM_CHAT_RATE", T_INT, "1", 0, 100000, false, S(telegram_chat_rate), "messages a second to one private chat (groups: a third); 0 = unpaced"},
     {"ADMIN_CHAT_ID", T_INT, "0", INT64_MIN, INT64_MAX, false, S(admin_chat_id), "chat that receives operator alerts; 0 = none"},
     /* Workers and the inbox */
     {"WORKERS", T_INT, "64", 1, 1024, false, S(workers), "worker threads processing updates"},

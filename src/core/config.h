@@ -44,6 +44,8 @@ struct config {
     char *telegram_webhook_secret;
     char *telegram_api_base;
     int64_t telegram_max_connections;
+    int64_t telegram_global_rate;
+    int64_t telegram_chat_rate;
     int64_t admin_chat_id;
     /* Workers and the inbox */
     int64_t workers;

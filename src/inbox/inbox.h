@@ -94,6 +94,10 @@ int inbox_retry(struct db *db, const char *owner, int64_t update_id, int64_t del
                 const char *error) MUST_CHECK;
 int inbox_dead(struct db *db, const char *owner, int64_t update_id,
                const char *error) MUST_CHECK;
+/* Put a claimed update back for later without counting the attempt (it did not fail: Telegram
+ * asked us to slow down). */
+int inbox_defer(struct db *db, const char *owner, int64_t update_id, int64_t delay_ms,
+                const char *note) MUST_CHECK;
 /* Give back claimed updates that were never started (drain): queued again, attempt undone. */
 int inbox_release(struct db *db, const char *owner, const int64_t *ids, int n) MUST_CHECK;
 /* Requeue every row `owner` still holds (at start: the previous process with this instance id
@@ -105,6 +109,10 @@ int inbox_rescue(struct db *db, int max_attempts) MUST_CHECK;
 /* Delete done and dead rows older than retention_days, at most `limit` rows. Returns the count
  * deleted, or -1. */
 int inbox_prune(struct db *db, int64_t retention_days, int limit) MUST_CHECK;
+/* Refresh the planner's statistics of the inbox table. The claim's plan depends on them: a
+ * table that grew from empty to a large backlog since the last autovacuum round (up to a
+ * minute) would be planned as if it were still empty. Returns 0 or -1. */
+int inbox_analyze(struct db *db) MUST_CHECK;
 /* Rows by state: queued, working, done, dead. Returns 0 or -1. */
 int inbox_counts(struct db *db, int64_t counts[4]) MUST_CHECK;
 

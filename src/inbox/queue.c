@@ -1,8 +1,8 @@
 /* queue.c: claiming and finishing inbox rows (the work half of inbox.h).
  *
  * DESIGN: the claim is one statement. It picks due queued rows, oldest first, skipping rows
- * another claimer has locked (FOR UPDATE SKIP LOCKED), and skipping any row whose chat still
- * has an earlier update queued or in work. That last rule gives per-chat order without any
+ * another claimer has locked (FOR UPDATE SKIP LOCKED), and skipping any row that is not the
+ * oldest open (queued or working) update of its chat. That last rule gives per-chat order without any
  * lock of our own: while update 7 of a chat is queued or working, update 8 of the same chat is
  * invisible to every claimer in every instance, and a chat's second row in one batch is
  * excluded by its first. Updates without a chat (chat_id NULL) are never held back.
@@ -23,22 +23,32 @@
 #include "store/db.h"
 
 /* SET LOCAL needs a transaction; a single statement with a CTE is one, but SET LOCAL cannot be
- * part of it. set_config(..., true) inside the statement does the same for that transaction. */
+ * part of it. set_config(..., true) inside the statement does the same for that transaction.
+ *
+ * "The oldest open update of its chat" is written as a correlated min() rather than NOT EXISTS
+ * on purpose: NOT EXISTS becomes an anti-join whose plan depends on table statistics, and with
+ * the statistics of a fresh, empty table (a new deploy meeting its first burst) Postgres chose
+ * to scan every open row for every candidate. The min() stays a subplan keyed on chat_id, one
+ * short index probe per candidate whatever the statistics say.
+ *
+ * The UPDATE finds the claimed rows through `= ANY (ARRAY(...))`, an index lookup per id. A
+ * plain join with the CTE lets the generic plan of the prepared statement (which cannot know
+ * LIMIT $2) pick a merge join that walks the primary key from its start: a scan of every done
+ * row kept for deduplication, on every claim. */
 static const char claim_sql[] =
     "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)), "
     "c AS ("
     "  SELECT u.update_id FROM updates u"
     "  WHERE u.state = 'queued' AND u.next_attempt_at <= now()"
-    "    AND NOT EXISTS ("
-    "      SELECT 1 FROM updates p"
-    "      WHERE p.chat_id = u.chat_id AND p.update_id < u.update_id"
-    "        AND p.state IN ('queued', 'working'))"
+    "    AND (u.chat_id IS NULL OR u.update_id = ("
+    "      SELECT min(p.update_id) FROM updates p"
+    "      WHERE p.chat_id = u.chat_id AND p.state IN ('queued', 'working')))"
     "  ORDER BY u.next_attempt_at, u.update_id"
     "  LIMIT $2"
     "  FOR UPDATE OF u SKIP LOCKED) "
     "UPDATE updates SET state = 'working', attempts = updates.attempts + 1,"
     "  lease_owner = $1, lease_expires_at = now() + $3::bigint * interval '1 millisecond' "
-    "FROM c, cfg WHERE updates.update_id = c.update_id "
+    "FROM cfg WHERE updates.update_id = ANY (ARRAY(SELECT update_id FROM c)) "
     "RETURNING updates.update_id, coalesce(updates.chat_id, 0), updates.attempts,"
     "  updates.kind, updates.payload::text";
 
@@ -117,6 +127,23 @@ int inbox_retry(struct db *db, const char *owner, int64_t update_id, int64_t del
                   "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)) "
                   "UPDATE updates SET state = 'queued', lease_owner = NULL,"
                   " lease_expires_at = NULL, last_error = $4,"
+                  " next_attempt_at = now() + $3::bigint * interval '1 millisecond' FROM cfg "
+                  "WHERE update_id = $1 AND lease_owner = $2 AND state = 'working'",
+                  4, params);
+}
+
+int inbox_defer(struct db *db, const char *owner, int64_t update_id, int64_t delay_ms,
+                const char *note)
+{
+    char id[24], delay[24];
+    snprintf(id, sizeof id, "%lld", (long long)update_id);
+    snprintf(delay, sizeof delay, "%lld", (long long)delay_ms);
+    const char *params[] = {id, owner, delay, note};
+    return finish(db,
+                  "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)) "
+                  "UPDATE updates SET state = 'queued', lease_owner = NULL,"
+                  " lease_expires_at = NULL, last_error = $4,"
+                  " attempts = greatest(updates.attempts - 1, 0),"
                   " next_attempt_at = now() + $3::bigint * interval '1 millisecond' FROM cfg "
                   "WHERE update_id = $1 AND lease_owner = $2 AND state = 'working'",
                   4, params);
@@ -230,4 +257,9 @@ int inbox_counts(struct db *db, int64_t counts[4])
         counts[2] = 0;
     db_result_free(r);
     return 0;
+}
+
+int inbox_analyze(struct db *db)
+{
+    return db_exec(db, "ANALYZE updates", 0, NULL, true, NULL) == DB_OK ? 0 : -1;
 }

@@ -35,7 +35,9 @@
 
 #define QUEUE_MAX 8192
 #define BATCH_MAX 512
+#define PARALLEL_MIN_QUEUE 64 /* queued updates that make a second writer start a batch */
 #define CONNECT_TIMEOUT_S 3
+#define SLOW_COMMIT_MS 20 /* a group commit slower than this is logged */
 
 #define OID_INT8 20
 #define OID_TEXT 25
@@ -57,6 +59,7 @@ struct inbox {
     struct inbox_put *head, *tail;
     size_t queued;
     bool stopping;
+    int busy_writers;          /* writers inside write_batch */
     int64_t refused_logged_ms; /* last "queue full" warning, to log it once a second at most */
 
     pthread_t *threads;
@@ -346,6 +349,7 @@ static void write_batch(struct writer *w, struct inbox_put **puts, size_t n)
             str_copy(err, "Postgres unreachable (waiting before reconnecting)", sizeof err);
         }
     }
+    int64_t t0 = clock_mono_ms();
     if (w->db) {
         st = insert_rows(w, puts, n);
         if (st == DB_DATA)
@@ -354,6 +358,9 @@ static void write_batch(struct writer *w, struct inbox_put **puts, size_t n)
             str_copy(err, db_error(w->db), sizeof err);
     }
 
+    int64_t took = clock_mono_ms() - t0;
+    if (took >= SLOW_COMMIT_MS)
+        LOG_WARN(NULL, "inbox.slow_commit", "storing %zu updates took %lld ms", n, (long long)took);
     size_t stored = 0;
     if (st == DB_OK) {
         atomic_store(&ib->db_ok, true);
@@ -400,7 +407,11 @@ static void *writer_main(void *arg)
 
     pthread_mutex_lock(&ib->mu);
     for (;;) {
-        while (!ib->head && !ib->stopping)
+        /* A second writer joins in only when the first cannot keep up: splitting a modest
+         * stream between writers halves the batches and doubles the commits, which costs
+         * Postgres more than it saves. */
+        while (!ib->stopping &&
+               (!ib->head || (ib->busy_writers > 0 && ib->queued < PARALLEL_MIN_QUEUE)))
             pthread_cond_wait(&ib->cv, &ib->mu);
         if (!ib->head)
             break; /* stopping and nothing left */
@@ -412,9 +423,13 @@ static void *writer_main(void *arg)
         if (!ib->head)
             ib->tail = NULL;
         ib->queued -= n;
+        ib->busy_writers++;
         pthread_mutex_unlock(&ib->mu);
         write_batch(w, batch, n);
         pthread_mutex_lock(&ib->mu);
+        ib->busy_writers--;
+        if (ib->head)
+            pthread_cond_broadcast(&ib->cv); /* an idle writer may take what piled up */
     }
     pthread_mutex_unlock(&ib->mu);
     db_close(w->db);

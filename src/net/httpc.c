@@ -37,11 +37,9 @@ struct xfer {
 
 struct httpc *httpc_new(const struct httpc_opts *opts)
 {
-    CURL *curl = curl_easy_init();
-    if (!curl)
-        return NULL;
+    /* The easy handle is made on first use: most of 64 workers may never call out while the
+     * service is idle, and an easy handle with its buffers is several KiB each. */
     struct httpc *c = xcalloc(1, sizeof *c);
-    c->curl = curl;
     c->opts = *opts;
     if (c->opts.retry_base_ms <= 0)
         c->opts.retry_base_ms = 100;
@@ -243,6 +241,13 @@ static enum httpc_err attempt(struct httpc *c, const struct httpc_req *req,
 
 int httpc_do(struct httpc *c, const struct httpc_req *req, struct httpc_resp *resp)
 {
+    if (!c->curl && !(c->curl = curl_easy_init())) {
+        resp->attempts = 0;
+        resp->status = 0;
+        resp->err = HTTPC_TRANSPORT;
+        str_copy(resp->error, "cannot create a libcurl handle", sizeof resp->error);
+        return -1;
+    }
     int64_t start = clock_mono_ms();
     int64_t deadline = start + (req->deadline_ms > 0 ? req->deadline_ms : c->opts.deadline_ms);
     int64_t timeout = req->timeout_ms > 0 ? req->timeout_ms : c->opts.timeout_ms;

@@ -73,7 +73,8 @@ struct httpc_resp {
     char error[160];          /* transport error text (never the URL); "" when none */
 };
 
-/* A handle for one thread. Returns NULL only if libcurl cannot make an easy handle. */
+/* A handle for one thread. The libcurl easy handle inside is created on the first call. Never
+ * returns NULL. */
 struct httpc *httpc_new(const struct httpc_opts *opts);
 /* Free the handle and its connections; NULL is fine. */
 void httpc_free(struct httpc *c);

@@ -22,12 +22,19 @@
 #include "core/log.h"
 #include "core/metrics.h"
 
+/* Statements are prepared on first use and reused by pointer: every SQL text we run is a
+ * string constant, so its address names it. A reset connection loses its prepared statements,
+ * so the cache is emptied whenever the connection is reset. */
+#define STMT_CACHE 32
+
 struct db {
     PGconn *conn;
     char *conninfo;
     int64_t connect_timeout_s;
     char err[256];
     char sqlstate[6];
+    const char *stmts[STMT_CACHE];
+    int nstmts;
 };
 
 static PGconn *open_conn(const char *conninfo, int64_t connect_timeout_s)
@@ -125,6 +132,34 @@ static enum db_status classify(struct db *db, PGresult *r)
     return DB_ERROR;
 }
 
+/* Execute through the prepared-statement cache: prepare on first use, then PQexecPrepared. If
+ * preparing fails (a broken connection, or a statement the server refuses), fall back to an
+ * unnamed PQexecParams so the error is reported the usual way. */
+static PGresult *run(struct db *db, const char *sql, int nparams, const char *const *values,
+                     const int *lengths, const int *formats)
+{
+    int idx = -1;
+    for (int i = 0; i < db->nstmts; i++)
+        if (db->stmts[i] == sql)
+            idx = i;
+    if (idx < 0 && db->nstmts < STMT_CACHE) {
+        char name[16];
+        snprintf(name, sizeof name, "s%d", db->nstmts);
+        PGresult *p = PQprepare(db->conn, name, sql, nparams, NULL);
+        bool ok = p && PQresultStatus(p) == PGRES_COMMAND_OK;
+        PQclear(p);
+        if (ok) {
+            idx = db->nstmts;
+            db->stmts[db->nstmts++] = sql;
+        }
+    }
+    if (idx < 0)
+        return PQexecParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0);
+    char name[16];
+    snprintf(name, sizeof name, "s%d", idx);
+    return PQexecPrepared(db->conn, name, nparams, values, lengths, formats, 0);
+}
+
 enum db_status db_exec_bin(struct db *db, const char *sql, int nparams, const char *const *values,
                            const int *lengths, const int *formats, bool idempotent,
                            PGresult **res)
@@ -134,6 +169,7 @@ enum db_status db_exec_bin(struct db *db, const char *sql, int nparams, const ch
     for (int attempt = 0; attempt < 2; attempt++) {
         if (PQstatus(db->conn) != CONNECTION_OK) {
             PQreset(db->conn);
+            db->nstmts = 0;
             metrics_inc(MC_DB_RECONNECTS);
             if (PQstatus(db->conn) != CONNECTION_OK) {
                 copy_pq_error(db->err, sizeof db->err, PQerrorMessage(db->conn));
@@ -141,7 +177,7 @@ enum db_status db_exec_bin(struct db *db, const char *sql, int nparams, const ch
                 return DB_DOWN;
             }
         }
-        PGresult *r = PQexecParams(db->conn, sql, nparams, NULL, values, lengths, formats, 0);
+        PGresult *r = run(db, sql, nparams, values, lengths, formats);
         enum db_status st = classify(db, r);
         if (st == DB_OK) {
             if (res)

@@ -43,7 +43,8 @@ const char *db_error(const struct db *db);
 /* The last error's SQLSTATE ("" when none or not from the server). */
 const char *db_sqlstate(const struct db *db);
 
-/* Run sql with text parameters (NULL entries are SQL NULL). On DB_OK, *res (if res is not NULL)
+/* Run sql with text parameters (NULL entries are SQL NULL). sql must be a string constant: it
+ * is prepared on first use on each connection and reused by its address afterwards. On DB_OK, *res (if res is not NULL)
  * holds the result, which the caller frees with db_result_free; on other statuses *res is NULL
  * and db_error() says why. When the connection is broken the statement is retried once after a
  * reset only if `idempotent` is set. */

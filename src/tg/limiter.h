@@ -11,6 +11,10 @@
 
 #include <stdint.h>
 
+/* Set the pace: messages a second overall and to one private chat (groups get a third of the
+ * chat rate: Telegram allows 20 a minute). 0 means unlimited. Call before any thread sends;
+ * the defaults are 30 and 1, Telegram's published limits. */
+void tg_limiter_configure(int64_t global_per_s, int64_t chat_per_s);
 /* Reserve a send to chat_id at time now_ms (monotonic). Returns how many ms the caller must
  * wait before sending (0 = now). The slot is taken either way. */
 int64_t tg_limiter_reserve(int64_t chat_id, int64_t now_ms);

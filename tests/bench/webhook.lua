@@ -1,6 +1,7 @@
 -- webhook.lua: wrk script posting realistic Telegram Updates with unique update_ids and the
--- secret header. Each wrk thread numbers its updates in its own range; chats rotate over
--- 10,000 private chats so per-chat ordering does not serialise the load.
+-- secret header. Each wrk thread numbers its updates in its own range and talks to its own
+-- 5,000 private chats, so within a chat update_ids rise with time, as Telegram's do; many
+-- chats keep per-chat ordering from serialising the load.
 local counter = 0
 local threads = {}
 local secret = os.getenv("BENCH_SECRET") or ""
@@ -27,7 +28,7 @@ local texts = {
 function request()
   counter = counter + 1
   local id = base + tid * 100000000 + counter
-  local chat = 100000 + (id % 10000)
+  local chat = 100000 + tid * 5000 + (counter % 5000)
   local text = texts[(counter % #texts) + 1]
   local body = string.format(
     '{"update_id":%d,"message":{"message_id":%d,"from":{"id":%d,"is_bot":false,' ..

@@ -87,7 +87,7 @@ fsync = ${PG_FSYNC:-off}
 synchronous_commit = ${PG_SYNC_COMMIT:-on}
 full_page_writes = ${PG_FSYNC:-off}
 shared_buffers = 128MB
-log_min_messages = warning
+log_min_messages = ${PG_LOG_LEVEL:-warning}
 EOF
   PG_DIRS+=("$PG_DIR/data")
   as_pg "$PGBIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 start >/dev/null ||

@@ -6,6 +6,7 @@
  * (no curl startup cost in the measurement), prints the time, then sends SIGTERM and waits.
  * Gives up after 10 s. */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,6 +52,12 @@ int main(int argc, char **argv)
     double t0 = now_ms();
     pid_t pid = fork();
     if (pid == 0) {
+        /* the service's log lines would mix with our one-number output */
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
         execv(argv[2], argv + 2);
         _exit(127);
     }
