@@ -109,11 +109,14 @@ build-tests: $(BIN) $(UNIT_BINS) $(HELPER_BINS)
 bootstrap:
 	@bash deploy/bootstrap.sh
 
-# The whole suite: ASan+UBSan for everything, TSan for the tests that exercise our own threads.
+# The whole suite: ASan+UBSan for everything, TSan for the tests that exercise our own threads,
+# and each libFuzzer target for TEST_FUZZ_SECONDS.
+TEST_FUZZ_SECONDS ?= 60
 test: bootstrap
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined build-tests
 	@$(MAKE) --no-print-directory SANITIZE=thread build-tests
-	@bash tests/run.sh --build build/address-undefined --tsan-build build/thread
+	@bash tests/run.sh --build build/address-undefined --tsan-build build/thread \
+		--fuzz $(TEST_FUZZ_SECONDS)
 
 check: bootstrap build-tests
 	@bash tests/run.sh --build $(BUILD) --unit-only

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd/decode.h"
 #include "core/backoff.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -33,6 +34,7 @@
 #include "tg/limiter.h"
 #include "tg/poller.h"
 #include "version.h"
+#include "vin/vin.h"
 #include "worker/pool.h"
 
 #define STARTUP_DB_WAIT_MS 60000
@@ -173,6 +175,15 @@ static int cmd_serve(void)
     struct poller *poller = NULL;
     char err[512];
 
+    if (*cfg.vin_wmi_file) {
+        int n = vin_wmi_load_file(cfg.vin_wmi_file, err, sizeof err);
+        if (n < 0) {
+            LOG_ERROR(NULL, "startup.wmi", "VIN_WMI_FILE: %s", err);
+            rc = CONFIG_EXIT;
+            goto out;
+        }
+        LOG_INFO(NULL, "startup.wmi", "added %d WMIs from VIN_WMI_FILE", n);
+    }
     if (check_schema(&cfg, &stop_signals) < 0)
         goto out;
 
@@ -255,6 +266,8 @@ int main(int argc, char **argv)
         return cmd_serve();
     if (strcmp(cmd, "migrate") == 0)
         return cmd_migrate();
+    if (strcmp(cmd, "decode") == 0)
+        return cmd_decode(argc - 1, argv + 1);
     if (strcmp(cmd, "config") == 0) {
         if (argc > 2 && strcmp(argv[2], "--names") == 0)
             config_print_names(stdout);

@@ -3,20 +3,21 @@
 # adds up their "N passed, N failed" lines and prints the total as its last line. Exits
 # non-zero when anything failed, or when a program died without printing its count.
 #
-#   tests/run.sh --build DIR [--tsan-build DIR] [--unit-only | --integration-only]
+#   tests/run.sh --build DIR [--tsan-build DIR] [--unit-only | --integration-only] [--fuzz SECS]
 #
 # TEST_PREFIX (e.g. "valgrind -q --error-exitcode=1") is put in front of every unit binary.
 # TEST_FILTER (a substring) runs only the tests whose name contains it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-build=build/release tsan= unit=1 integ=1
+build=build/release tsan= unit=1 integ=1 fuzz_secs=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --build) build=$2; shift 2 ;;
     --tsan-build) tsan=$2; shift 2 ;;
     --unit-only) integ=0; shift ;;
     --integration-only) unit=0; shift ;;
+    --fuzz) fuzz_secs=$2; shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -81,6 +82,14 @@ if [[ $integ -eq 1 ]]; then
   for t in tests/integration/test_*.sh; do
     [[ -f $t ]] || continue
     run_one "integration/$(basename "$t" .sh)" env VINBOT_BUILD="$build" bash "$t"
+  done
+fi
+
+if [[ $fuzz_secs -gt 0 ]]; then
+  echo "== fuzz (libFuzzer + ASan + UBSan, ${fuzz_secs} s per target)"
+  for t in tests/fuzz/fuzz_*.c; do
+    name=$(basename "$t" .c)
+    run_one "fuzz/$name" bash -c "FUZZ_ONLY=$name bash tests/fuzz/run.sh $fuzz_secs && echo '1 passed, 0 failed'"
   done
 fi
 

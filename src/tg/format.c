@@ -143,7 +143,7 @@ size_t tg_split_text(const char *text, size_t max_chars, size_t *offs, size_t *l
             offs[parts] = pos;
             lens[parts] = end - pos;
             /* Trailing newlines at a cut would show as blank space. */
-            while (lens[parts] > 0 && end < len && text[pos + lens[parts] - 1] == '\n')
+            while (lens[parts] > 0 && text[pos + lens[parts] - 1] == '\n')
                 lens[parts]--;
         }
         parts++;

@@ -46,6 +46,8 @@ check_eq "string update_id is 400" "$(post "$P" '{"update_id":"7"}' "$SECRET")" 
 check_eq "float update_id is 400" "$(post "$P" '{"update_id":7.5}' "$SECRET")" 400
 check_eq "truncated JSON is 400" "$(post "$P" '{"update_id":7,' "$SECRET")" 400
 check_eq "empty body is 400" "$(post "$P" '' "$SECRET")" 400
+check_eq "JSON Postgres refuses (NaN) is 400" "$(post "$P" '{"update_id":7,"x":NaN}' "$SECRET")" 400
+check "refusal by Postgres logged" grep -q '"event":"inbox.rejected","update_id":7' "$VB_LOG"
 head -c 1100000 /dev/zero | tr '\0' 'a' >"$TMP/big.json"
 check_eq "oversized body is 413" "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
   -H "X-Telegram-Bot-Api-Secret-Token: $SECRET" --data-binary @"$TMP/big.json" "$VB_URL/webhook")" 413
