@@ -19,6 +19,7 @@ need=(
   "redis-server:/usr/bin/redis-server"
   "curl:/usr/bin/curl"
   "clang:/usr/bin/clang"
+  "clang-format:/usr/bin/clang-format"
   "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
   "wrk:/usr/bin/wrk"
   "valgrind:/usr/bin/valgrind"

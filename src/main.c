@@ -212,8 +212,9 @@ static int cmd_serve(void)
              "instance=%s mode=%s) in %lld ms",
              VINBOT_VERSION, cfg.bind_address, http_port(http), (long long)cfg.workers,
              (long long)cfg.db_pool_size, (long long)cfg.inbox_writers, cfg.instance_id,
-             !*cfg.telegram_bot_token ? "no-telegram"
-             : *cfg.telegram_webhook_url ? "webhook" : "polling",
+             !*cfg.telegram_bot_token    ? "no-telegram"
+             : *cfg.telegram_webhook_url ? "webhook"
+                                         : "polling",
              (long long)(clock_mono_ms() - t_start));
 
     int sig = 0;

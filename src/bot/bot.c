@@ -73,15 +73,16 @@ static void remember_user(struct bot_ctx *ctx, const struct tg_user *u)
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)u->id);
     const char *params[] = {id, u->first_name, u->last_name, u->username, u->language_code};
-    (void)bot_db_exec(ctx, "remember user",
-                      /* losing a last_seen in a crash is harmless: no WAL flush wait */
-                      "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)) "
-                      "INSERT INTO users (user_id, first_name, last_name, username, language_code)"
-                      " SELECT $1::bigint, $2, $3, $4, $5 FROM cfg ON CONFLICT (user_id) DO UPDATE SET"
-                      " first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,"
-                      " username = EXCLUDED.username, language_code = EXCLUDED.language_code,"
-                      " blocked = false, last_seen = now()",
-                      5, params);
+    (void)bot_db_exec(
+        ctx, "remember user",
+        /* losing a last_seen in a crash is harmless: no WAL flush wait */
+        "WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true)) "
+        "INSERT INTO users (user_id, first_name, last_name, username, language_code)"
+        " SELECT $1::bigint, $2, $3, $4, $5 FROM cfg ON CONFLICT (user_id) DO UPDATE SET"
+        " first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,"
+        " username = EXCLUDED.username, language_code = EXCLUDED.language_code,"
+        " blocked = false, last_seen = now()",
+        5, params);
 }
 
 void bot_set_blocked(struct bot_ctx *ctx, int64_t user_id, bool blocked)
@@ -135,8 +136,7 @@ void bot_handle(struct bot_ctx *ctx, const struct inbox_item *item, struct bot_r
         LOG_DEBUG(&ctx->log, "update.ignored", "edited message");
         break;
     default:
-        LOG_DEBUG(&ctx->log, "update.ignored", "kind %s is stored but not acted on",
-                  u.kind_name);
+        LOG_DEBUG(&ctx->log, "update.ignored", "kind %s is stored but not acted on", u.kind_name);
         break;
     }
     tg_update_cleanup(&u);

@@ -31,15 +31,15 @@ struct bot_ctx {
     struct cache *cache;
     struct tg_api tg;
     struct rng rng;
-    struct log_ctx log;  /* the update being handled */
+    struct log_ctx log; /* the update being handled */
 };
 
 enum bot_outcome {
-    BOT_DONE,   /* finished (including "nothing to do") */
-    BOT_RETRY,  /* failed for now: try again after a backoff (at least min_delay_ms) */
-    BOT_DEFER,  /* not failed, only paced (Telegram's limits): again after min_delay_ms, and
-                 * this attempt does not count against INBOX_MAX_ATTEMPTS */
-    BOT_DEAD,   /* cannot succeed: record the error and stop */
+    BOT_DONE,  /* finished (including "nothing to do") */
+    BOT_RETRY, /* failed for now: try again after a backoff (at least min_delay_ms) */
+    BOT_DEFER, /* not failed, only paced (Telegram's limits): again after min_delay_ms, and
+                * this attempt does not count against INBOX_MAX_ATTEMPTS */
+    BOT_DEAD,  /* cannot succeed: record the error and stop */
 };
 
 struct bot_result {
@@ -50,8 +50,8 @@ struct bot_result {
 
 /* Make a context for worker `id` (>= 1): creates its HTTP client and cache connection.
  * Returns 0 or -1 (libcurl could not make a handle). */
-int bot_ctx_init(struct bot_ctx *ctx, int id, const struct config *cfg, struct db_pool *dbp)
-    MUST_CHECK;
+int bot_ctx_init(struct bot_ctx *ctx, int id, const struct config *cfg,
+                 struct db_pool *dbp) MUST_CHECK;
 void bot_ctx_cleanup(struct bot_ctx *ctx);
 
 /* Process one claimed update. Fills out. */

@@ -29,14 +29,17 @@ static int check_line(struct buf *out, const struct vin_result *r)
         return buf_printf(out, "Check digit: %c \xe2\x9c\x85 (position 9 matches the other 16)\n",
                           r->check.actual);
     if (r->check.required)
-        return buf_printf(out, "Check digit: %c, but the other 16 characters give %c \xe2\x9d\x8c\n",
+        return buf_printf(out,
+                          "Check digit: %c, but the other 16 characters give %c \xe2\x9d\x8c\n",
                           r->check.actual, r->check.expected);
     if ((r->check.actual >= '0' && r->check.actual <= '9') || r->check.actual == 'X')
-        return buf_printf(out, "Check digit: %c does not compute (expected %c); outside North "
-                               "America makers need not use it\n",
+        return buf_printf(out,
+                          "Check digit: %c does not compute (expected %c); outside North "
+                          "America makers need not use it\n",
                           r->check.actual, r->check.expected);
-    return buf_printf(out, "Check digit: none (position 9 is '%c', as is usual outside North "
-                           "America)\n",
+    return buf_printf(out,
+                      "Check digit: none (position 9 is '%c', as is usual outside North "
+                      "America)\n",
                       r->check.actual);
 }
 
@@ -101,8 +104,9 @@ int render_vin_problems(struct buf *out, const struct vin_result *r)
         rc |= buf_puts(out, "\xe2\x9a\xa0\xef\xb8\x8f <b>");
         rc |= E(r->vin);
         rc |= buf_puts(out, "</b> has a check digit problem.\n\n");
-        rc |= buf_printf(out, "Position 9 is %c, but the other 16 characters give %c: one "
-                              "character was probably mistyped.\n",
+        rc |= buf_printf(out,
+                         "Position 9 is %c, but the other 16 characters give %c: one "
+                         "character was probably mistyped.\n",
                          r->check.actual, r->check.expected);
         if (r->check.ncandidates) {
             rc |= buf_puts(out, "Did you mean ");

@@ -43,8 +43,8 @@ int bot_reply(struct bot_ctx *ctx, const struct tg_message_out *m, struct bot_re
         struct tg_result res;
         if (tg_send_message(&ctx->tg, m, &ctx->log, &res) == 0) {
             if (res.migrate_to_chat_id)
-                LOG_INFO(&ctx->log, "chat.migrated", "chat %lld is now %lld",
-                         (long long)m->chat_id, (long long)res.migrate_to_chat_id);
+                LOG_INFO(&ctx->log, "chat.migrated", "chat %lld is now %lld", (long long)m->chat_id,
+                         (long long)res.migrate_to_chat_id);
             return 0;
         }
         char why[300];

@@ -43,8 +43,8 @@ static bool is_private(const struct tg_message *m)
 }
 
 /* Reply with one decoded VIN: the card, or what is wrong with it. */
-static void reply_vin(struct bot_ctx *ctx, const struct tg_message *m, const char *text,
-                      size_t len, struct bot_result *out)
+static void reply_vin(struct bot_ctx *ctx, const struct tg_message *m, const char *text, size_t len,
+                      struct bot_result *out)
 {
     struct vin_result r;
     struct buf b;
@@ -95,8 +95,8 @@ static int reply_vins_in(struct bot_ctx *ctx, const struct tg_message *m, const 
         }
     } else if (n > (size_t)vins && vins == MAX_VINS_PER_MESSAGE && out->outcome == BOT_DONE) {
         (void)bot_reply_html(ctx, m->chat.id, m->message_id,
-                             "I decode up to 3 VINs per message; send the others separately.",
-                             NULL, out);
+                             "I decode up to 3 VINs per message; send the others separately.", NULL,
+                             out);
     }
     return answered;
 }

@@ -12,10 +12,10 @@
 #include "core/util.h"
 
 struct buf {
-    char *data;   /* NUL-terminated; NULL until the first append */
-    size_t len;   /* bytes used, not counting the NUL */
-    size_t cap;   /* bytes allocated */
-    size_t max;   /* the most len may reach */
+    char *data; /* NUL-terminated; NULL until the first append */
+    size_t len; /* bytes used, not counting the NUL */
+    size_t cap; /* bytes allocated */
+    size_t max; /* the most len may reach */
 };
 
 /* Start an empty buffer that will never hold more than max bytes. Allocates nothing. */
@@ -29,7 +29,8 @@ void buf_reset(struct buf *b);
 /* Append n bytes. Returns 0, or -1 (buffer unchanged) when max would be passed. */
 int buf_append(struct buf *b, const void *p, size_t n) MUST_CHECK;
 int buf_puts(struct buf *b, const char *s) MUST_CHECK;
-int buf_printf(struct buf *b, const char *fmt, ...) MUST_CHECK __attribute__((format(printf, 2, 3)));
+int buf_printf(struct buf *b, const char *fmt, ...) MUST_CHECK
+    __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) MUST_CHECK;
 /* Append s as the inside of a JSON string (quotes not included): escapes ", \ and control
  * characters; bytes >= 0x80 pass through (the input is expected to be UTF-8). */

@@ -41,53 +41,93 @@ struct var {
 
 static const struct var vars[] = {
     /* HTTP */
-    {"PORT", T_INT, "8080", 1, 65535, false, S(port), "HTTP port for /webhook, /health, /ready, /metrics"},
+    {"PORT", T_INT, "8080", 1, 65535, false, S(port),
+     "HTTP port for /webhook, /health, /ready, /metrics"},
     {"BIND_ADDRESS", T_STR, "0.0.0.0", NOLIM, false, S(bind_address), "IPv4 address to listen on"},
-    {"HTTP_THREADS", T_INT, "0", 0, 64, false, S(http_threads), "HTTP server threads; 0 = one per CPU"},
-    {"HTTP_MAX_CONNECTIONS", T_INT, "1024", 16, 65536, false, S(http_max_connections), "most open HTTP connections at once"},
-    {"HTTP_TIMEOUT_S", T_INT, "30", 1, 3600, false, S(http_timeout_s), "idle HTTP connection timeout, seconds"},
+    {"HTTP_THREADS", T_INT, "0", 0, 64, false, S(http_threads),
+     "HTTP server threads; 0 = one per CPU"},
+    {"HTTP_MAX_CONNECTIONS", T_INT, "1024", 16, 65536, false, S(http_max_connections),
+     "most open HTTP connections at once"},
+    {"HTTP_TIMEOUT_S", T_INT, "30", 1, 3600, false, S(http_timeout_s),
+     "idle HTTP connection timeout, seconds"},
     /* Stores */
-    {"DATABASE_URL", T_DBURL, NULL, NOLIM, true, S(database_url), "Postgres connection string (required to serve)"},
-    {"DB_POOL_SIZE", T_INT, "8", 1, 200, false, S(db_pool_size), "Postgres connections shared by the workers"},
-    {"REDIS_URL", T_REDIS, NULL, NOLIM, true, S(redis_url), "redis://[user:pass@]host:port/db cache; unset = no Redis"},
-    {"UPSTASH_REDIS_REST_URL", T_URL, NULL, NOLIM, false, S(upstash_url), "Upstash REST endpoint, used when REDIS_URL is unset"},
-    {"UPSTASH_REDIS_REST_TOKEN", T_STR, NULL, NOLIM, true, S(upstash_token), "Upstash REST token (required with the URL)"},
-    {"CACHE_TIMEOUT_MS", T_INT, "250", 10, 60000, false, S(cache_timeout_ms), "cache connect and command timeout"},
+    {"DATABASE_URL", T_DBURL, NULL, NOLIM, true, S(database_url),
+     "Postgres connection string (required to serve)"},
+    {"DB_POOL_SIZE", T_INT, "8", 1, 200, false, S(db_pool_size),
+     "Postgres connections shared by the workers"},
+    {"REDIS_URL", T_REDIS, NULL, NOLIM, true, S(redis_url),
+     "redis://[user:pass@]host:port/db cache; unset = no Redis"},
+    {"UPSTASH_REDIS_REST_URL", T_URL, NULL, NOLIM, false, S(upstash_url),
+     "Upstash REST endpoint, used when REDIS_URL is unset"},
+    {"UPSTASH_REDIS_REST_TOKEN", T_STR, NULL, NOLIM, true, S(upstash_token),
+     "Upstash REST token (required with the URL)"},
+    {"CACHE_TIMEOUT_MS", T_INT, "250", 10, 60000, false, S(cache_timeout_ms),
+     "cache connect and command timeout"},
     /* Telegram */
-    {"TELEGRAM_BOT_TOKEN", T_STR, NULL, NOLIM, true, S(telegram_bot_token), "bot token from @BotFather; unset = no Telegram"},
-    {"TELEGRAM_WEBHOOK_URL", T_URL, NULL, NOLIM, false, S(telegram_webhook_url), "public HTTPS URL of /webhook; unset = long polling"},
-    {"TELEGRAM_WEBHOOK_SECRET", T_STR, NULL, NOLIM, true, S(telegram_webhook_secret), "secret token Telegram echoes in X-Telegram-Bot-Api-Secret-Token"},
-    {"TELEGRAM_API_BASE", T_URL, "https://api.telegram.org", NOLIM, false, S(telegram_api_base), "Bot API base URL"},
-    {"TELEGRAM_MAX_CONNECTIONS", T_INT, "40", 1, 100, false, S(telegram_max_connections), "setWebhook max_connections"},
-    {"TELEGRAM_GLOBAL_RATE", T_INT, "30", 0, 100000, false, S(telegram_global_rate), "messages a second to Telegram overall; 0 = unpaced"},
-    {"TELEGRAM_CHAT_RATE", T_INT, "1", 0, 100000, false, S(telegram_chat_rate), "messages a second to one private chat (groups: a third); 0 = unpaced"},
-    {"ADMIN_CHAT_ID", T_INT, "0", INT64_MIN, INT64_MAX, false, S(admin_chat_id), "chat that receives operator alerts; 0 = none"},
+    {"TELEGRAM_BOT_TOKEN", T_STR, NULL, NOLIM, true, S(telegram_bot_token),
+     "bot token from @BotFather; unset = no Telegram"},
+    {"TELEGRAM_WEBHOOK_URL", T_URL, NULL, NOLIM, false, S(telegram_webhook_url),
+     "public HTTPS URL of /webhook; unset = long polling"},
+    {"TELEGRAM_WEBHOOK_SECRET", T_STR, NULL, NOLIM, true, S(telegram_webhook_secret),
+     "secret token Telegram echoes in X-Telegram-Bot-Api-Secret-Token"},
+    {"TELEGRAM_API_BASE", T_URL, "https://api.telegram.org", NOLIM, false, S(telegram_api_base),
+     "Bot API base URL"},
+    {"TELEGRAM_MAX_CONNECTIONS", T_INT, "40", 1, 100, false, S(telegram_max_connections),
+     "setWebhook max_connections"},
+    {"TELEGRAM_GLOBAL_RATE", T_INT, "30", 0, 100000, false, S(telegram_global_rate),
+     "messages a second to Telegram overall; 0 = unpaced"},
+    {"TELEGRAM_CHAT_RATE", T_INT, "1", 0, 100000, false, S(telegram_chat_rate),
+     "messages a second to one private chat (groups: a third); 0 = unpaced"},
+    {"ADMIN_CHAT_ID", T_INT, "0", INT64_MIN, INT64_MAX, false, S(admin_chat_id),
+     "chat that receives operator alerts; 0 = none"},
     /* Workers and the inbox */
     {"WORKERS", T_INT, "64", 1, 1024, false, S(workers), "worker threads processing updates"},
-    {"SHUTDOWN_TIMEOUT_MS", T_INT, "8000", 100, 600000, false, S(shutdown_timeout_ms), "drain deadline after SIGTERM/SIGINT"},
-    {"INSTANCE_ID", T_STR, NULL, NOLIM, false, S(instance_id), "lease owner name; default FLY_MACHINE_ID or hostname, plus :PORT"},
-    {"INBOX_WRITERS", T_INT, "2", 1, 16, false, S(inbox_writers), "group-commit writer threads (each owns a connection)"},
-    {"INBOX_MAX_ATTEMPTS", T_INT, "8", 1, 100, false, S(inbox_max_attempts), "attempts before an update is marked dead"},
-    {"INBOX_LEASE_MS", T_INT, "120000", 1000, 3600000, false, S(inbox_lease_ms), "how long a claim lasts before another worker may take it"},
-    {"INBOX_SWEEP_MS", T_INT, "1000", 50, 60000, false, S(inbox_sweep_ms), "poll interval for other instances' rows and expired leases"},
-    {"INBOX_RETRY_BASE_MS", T_INT, "2000", 10, 3600000, false, S(inbox_retry_base_ms), "first retry delay (doubles, with jitter)"},
-    {"INBOX_RETRY_MAX_MS", T_INT, "600000", 10, 86400000, false, S(inbox_retry_max_ms), "longest retry delay"},
-    {"INBOX_RETENTION_DAYS", T_INT, "7", 1, 3650, false, S(inbox_retention_days), "days done and dead rows are kept for deduplication"},
+    {"SHUTDOWN_TIMEOUT_MS", T_INT, "8000", 100, 600000, false, S(shutdown_timeout_ms),
+     "drain deadline after SIGTERM/SIGINT"},
+    {"INSTANCE_ID", T_STR, NULL, NOLIM, false, S(instance_id),
+     "lease owner name; default FLY_MACHINE_ID or hostname, plus :PORT"},
+    {"INBOX_WRITERS", T_INT, "2", 1, 16, false, S(inbox_writers),
+     "group-commit writer threads (each owns a connection)"},
+    {"INBOX_MAX_ATTEMPTS", T_INT, "8", 1, 100, false, S(inbox_max_attempts),
+     "attempts before an update is marked dead"},
+    {"INBOX_LEASE_MS", T_INT, "120000", 1000, 3600000, false, S(inbox_lease_ms),
+     "how long a claim lasts before another worker may take it"},
+    {"INBOX_SWEEP_MS", T_INT, "1000", 50, 60000, false, S(inbox_sweep_ms),
+     "poll interval for other instances' rows and expired leases"},
+    {"INBOX_RETRY_BASE_MS", T_INT, "2000", 10, 3600000, false, S(inbox_retry_base_ms),
+     "first retry delay (doubles, with jitter)"},
+    {"INBOX_RETRY_MAX_MS", T_INT, "600000", 10, 86400000, false, S(inbox_retry_max_ms),
+     "longest retry delay"},
+    {"INBOX_RETENTION_DAYS", T_INT, "7", 1, 3650, false, S(inbox_retention_days),
+     "days done and dead rows are kept for deduplication"},
     /* Upstreams */
-    {"NHTSA_API_BASE", T_URL, "https://vpic.nhtsa.dot.gov/api", NOLIM, false, S(nhtsa_api_base), "NHTSA vPIC base URL"},
-    {"NHTSA_RECALLS_API_BASE", T_URL, "https://api.nhtsa.gov", NOLIM, false, S(nhtsa_recalls_api_base), "NHTSA recalls API base URL"},
-    {"AUTODEV_API_BASE", T_URL, "https://api.auto.dev", NOLIM, false, S(autodev_api_base), "auto.dev API base URL"},
-    {"AUTODEV_API_KEY", T_STR, NULL, NOLIM, true, S(autodev_api_key), "auto.dev API key; unset = auto.dev not used"},
-    {"DEFAULT_DECODER_SERVICE", T_DECODER, "nhtsa", NOLIM, false, S(default_decoder_service), "nhtsa | autodev | offline"},
-    {"UPSTREAM_CONNECT_TIMEOUT_MS", T_INT, "3000", 50, 60000, false, S(upstream_connect_timeout_ms), "connect timeout for upstream calls"},
-    {"UPSTREAM_TIMEOUT_MS", T_INT, "10000", 100, 300000, false, S(upstream_timeout_ms), "timeout of one upstream request"},
-    {"UPSTREAM_DEADLINE_MS", T_INT, "20000", 100, 600000, false, S(upstream_deadline_ms), "deadline for one upstream call including retries"},
-    {"UPSTREAM_MAX_BODY", T_INT, "4194304", 1024, 268435456, false, S(upstream_max_body), "largest upstream response body, bytes"},
+    {"NHTSA_API_BASE", T_URL, "https://vpic.nhtsa.dot.gov/api", NOLIM, false, S(nhtsa_api_base),
+     "NHTSA vPIC base URL"},
+    {"NHTSA_RECALLS_API_BASE", T_URL, "https://api.nhtsa.gov", NOLIM, false,
+     S(nhtsa_recalls_api_base), "NHTSA recalls API base URL"},
+    {"AUTODEV_API_BASE", T_URL, "https://api.auto.dev", NOLIM, false, S(autodev_api_base),
+     "auto.dev API base URL"},
+    {"AUTODEV_API_KEY", T_STR, NULL, NOLIM, true, S(autodev_api_key),
+     "auto.dev API key; unset = auto.dev not used"},
+    {"DEFAULT_DECODER_SERVICE", T_DECODER, "nhtsa", NOLIM, false, S(default_decoder_service),
+     "nhtsa | autodev | offline"},
+    {"UPSTREAM_CONNECT_TIMEOUT_MS", T_INT, "3000", 50, 60000, false, S(upstream_connect_timeout_ms),
+     "connect timeout for upstream calls"},
+    {"UPSTREAM_TIMEOUT_MS", T_INT, "10000", 100, 300000, false, S(upstream_timeout_ms),
+     "timeout of one upstream request"},
+    {"UPSTREAM_DEADLINE_MS", T_INT, "20000", 100, 600000, false, S(upstream_deadline_ms),
+     "deadline for one upstream call including retries"},
+    {"UPSTREAM_MAX_BODY", T_INT, "4194304", 1024, 268435456, false, S(upstream_max_body),
+     "largest upstream response body, bytes"},
     /* VIN data and caching */
-    {"VIN_WMI_FILE", T_STR, NULL, NOLIM, false, S(vin_wmi_file), "extra WMI CSV (wmi,manufacturer,country,vehicle_type,make)"},
-    {"VIN_CACHE_TTL", T_INT, "2592000", 1, 315360000, false, S(vin_cache_ttl), "seconds a decoded VIN stays cached (30 days)"},
-    {"VIN_NEGATIVE_CACHE_TTL", T_INT, "3600", 1, 315360000, false, S(vin_negative_cache_ttl), "seconds a 'no such vehicle' answer stays cached"},
-    {"SEARCH_CACHE_TTL", T_INT, "3600", 1, 315360000, false, S(search_cache_ttl), "seconds recall and model search results stay cached"},
+    {"VIN_WMI_FILE", T_STR, NULL, NOLIM, false, S(vin_wmi_file),
+     "extra WMI CSV (wmi,manufacturer,country,vehicle_type,make)"},
+    {"VIN_CACHE_TTL", T_INT, "2592000", 1, 315360000, false, S(vin_cache_ttl),
+     "seconds a decoded VIN stays cached (30 days)"},
+    {"VIN_NEGATIVE_CACHE_TTL", T_INT, "3600", 1, 315360000, false, S(vin_negative_cache_ttl),
+     "seconds a 'no such vehicle' answer stays cached"},
+    {"SEARCH_CACHE_TTL", T_INT, "3600", 1, 315360000, false, S(search_cache_ttl),
+     "seconds recall and model search results stay cached"},
     /* Logging */
     {"LOG_LEVEL", T_LEVEL, "info", NOLIM, false, S(log_level), "debug | info | warn | error"},
 };
@@ -138,11 +178,11 @@ static int parse_var(const struct var *v, const char *text, struct config *cfg, 
             return addf(err, "%s: must be an http:// or https:// URL", v->name);
         if (v->type == T_DBURL && *text && !has_prefix(text, "postgres://") &&
             !has_prefix(text, "postgresql://") && !strchr(text, '='))
-            return addf(err, "%s: must be a postgres:// URL or a libpq key=value string",
-                        v->name);
+            return addf(err, "%s: must be a postgres:// URL or a libpq key=value string", v->name);
         if (v->type == T_REDIS && *text && !has_prefix(text, "redis://"))
-            return addf(err, "%s: must be a redis:// URL (hiredis 0.14 has no TLS; use the "
-                             "Upstash REST variables for rediss://)",
+            return addf(err,
+                        "%s: must be a redis:// URL (hiredis 0.14 has no TLS; use the "
+                        "Upstash REST variables for rediss://)",
                         v->name);
         char **field = (char **)(base + v->off);
         free(*field);
@@ -244,11 +284,14 @@ int config_load(struct config *cfg, enum config_mode mode, config_getter get, vo
             problems += addf(&e, "TELEGRAM_WEBHOOK_URL: Telegram only delivers to https:// URLs");
     }
     if (*cfg->telegram_webhook_secret && !secret_token_ok(cfg->telegram_webhook_secret))
-        problems += addf(&e, "TELEGRAM_WEBHOOK_SECRET: must be 1-256 characters of A-Z a-z 0-9 _ -");
+        problems +=
+            addf(&e, "TELEGRAM_WEBHOOK_SECRET: must be 1-256 characters of A-Z a-z 0-9 _ -");
     if (*cfg->upstash_url && !*cfg->upstash_token)
-        problems += addf(&e, "UPSTASH_REDIS_REST_TOKEN: required when UPSTASH_REDIS_REST_URL is set");
+        problems +=
+            addf(&e, "UPSTASH_REDIS_REST_TOKEN: required when UPSTASH_REDIS_REST_URL is set");
     if (*cfg->upstash_token && !*cfg->upstash_url)
-        problems += addf(&e, "UPSTASH_REDIS_REST_URL: required when UPSTASH_REDIS_REST_TOKEN is set");
+        problems +=
+            addf(&e, "UPSTASH_REDIS_REST_URL: required when UPSTASH_REDIS_REST_TOKEN is set");
     if (cfg->inbox_retry_max_ms < cfg->inbox_retry_base_ms)
         problems += addf(&e, "INBOX_RETRY_MAX_MS: must not be below INBOX_RETRY_BASE_MS");
     if (cfg->upstream_deadline_ms < cfg->upstream_timeout_ms)

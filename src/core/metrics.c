@@ -7,23 +7,26 @@
 
 #include "core/util.h"
 
-static const char *const upstream_names[MU_COUNT] = {
-    "telegram", "vpic", "autodev", "recalls", "upstash", "redis", "llm", "other"};
+static const char *const upstream_names[MU_COUNT] = {"telegram", "vpic",  "autodev", "recalls",
+                                                     "upstash",  "redis", "llm",     "other"};
 
 static const struct {
     const char *name, *help;
 } counter_info[MC_COUNT] = {
     [MC_UPDATES_RECEIVED] = {"vinbot_updates_received_total", "New updates committed to the inbox"},
-    [MC_UPDATES_DUPLICATE] = {"vinbot_updates_duplicate_total", "Redeliveries of updates already stored"},
+    [MC_UPDATES_DUPLICATE] = {"vinbot_updates_duplicate_total",
+                              "Redeliveries of updates already stored"},
     [MC_UPDATES_DONE] = {"vinbot_updates_done_total", "Updates processed successfully"},
-    [MC_UPDATES_RETRIED] = {"vinbot_updates_retried_total", "Failed updates scheduled for another attempt"},
+    [MC_UPDATES_RETRIED] = {"vinbot_updates_retried_total",
+                            "Failed updates scheduled for another attempt"},
     [MC_UPDATES_DEAD] = {"vinbot_updates_dead_total", "Updates that failed for the last time"},
     [MC_UPDATES_RESCUED] = {"vinbot_updates_rescued_total", "Expired leases taken back"},
     [MC_INBOX_COMMITS] = {"vinbot_inbox_commits_total", "Group commits of the inbox writer"},
     [MC_INBOX_COMMIT_ROWS] = {"vinbot_inbox_commit_rows_total", "Rows written by those commits"},
     [MC_CACHE_HITS] = {"vinbot_cache_hits_total", "Cache reads that found a value"},
     [MC_CACHE_MISSES] = {"vinbot_cache_misses_total", "Cache reads that found nothing"},
-    [MC_CACHE_ERRORS] = {"vinbot_cache_errors_total", "Cache operations that failed (served as misses)"},
+    [MC_CACHE_ERRORS] = {"vinbot_cache_errors_total",
+                         "Cache operations that failed (served as misses)"},
     [MC_TG_SENT] = {"vinbot_telegram_sent_total", "Telegram messages delivered"},
     [MC_TG_RETRY_AFTER] = {"vinbot_telegram_retry_after_total", "Telegram 429 answers"},
     [MC_TG_BLOCKED] = {"vinbot_telegram_blocked_total", "Telegram 403 answers (bot blocked)"},
@@ -165,18 +168,20 @@ int metrics_render(struct buf *b)
     long long cum = 0;
     for (size_t i = 0; i < N_BUCKETS; i++) {
         cum += LD(hist_buckets[i]);
-        rc |= buf_printf(b, "vinbot_processing_seconds_bucket{le=\"%g\"} %lld\n", bucket_le[i],
-                         cum);
+        rc |=
+            buf_printf(b, "vinbot_processing_seconds_bucket{le=\"%g\"} %lld\n", bucket_le[i], cum);
     }
     rc |= buf_printf(b, "vinbot_processing_seconds_bucket{le=\"+Inf\"} %lld\n", LD(hist_count));
     rc |= buf_printf(b, "vinbot_processing_seconds_sum %.6f\n", (double)LD(hist_sum_us) / 1e6);
     rc |= buf_printf(b, "vinbot_processing_seconds_count %lld\n", LD(hist_count));
 
-    rc |= buf_printf(b, "# HELP vinbot_workers_busy Workers processing an update now\n"
-                        "# TYPE vinbot_workers_busy gauge\nvinbot_workers_busy %lld\n",
+    rc |= buf_printf(b,
+                     "# HELP vinbot_workers_busy Workers processing an update now\n"
+                     "# TYPE vinbot_workers_busy gauge\nvinbot_workers_busy %lld\n",
                      LD(workers_busy));
-    rc |= buf_printf(b, "# HELP vinbot_draining 1 while shutting down\n"
-                        "# TYPE vinbot_draining gauge\nvinbot_draining %lld\n",
+    rc |= buf_printf(b,
+                     "# HELP vinbot_draining 1 while shutting down\n"
+                     "# TYPE vinbot_draining gauge\nvinbot_draining %lld\n",
                      LD(draining));
 
     rc |= buf_puts(b, "# HELP vinbot_upstream_calls_total Upstream HTTP requests by upstream\n"

@@ -26,21 +26,21 @@ enum metrics_upstream {
 
 /* Plain counters. */
 enum metrics_counter {
-    MC_UPDATES_RECEIVED,   /* new rows committed by the webhook or poller */
-    MC_UPDATES_DUPLICATE,  /* deliveries of an update already stored */
-    MC_UPDATES_DONE,       /* processed successfully */
-    MC_UPDATES_RETRIED,    /* failed, scheduled again */
-    MC_UPDATES_DEAD,       /* failed for the last time */
-    MC_UPDATES_RESCUED,    /* expired leases taken back */
-    MC_INBOX_COMMITS,      /* group commits */
-    MC_INBOX_COMMIT_ROWS,  /* rows in those commits */
+    MC_UPDATES_RECEIVED,  /* new rows committed by the webhook or poller */
+    MC_UPDATES_DUPLICATE, /* deliveries of an update already stored */
+    MC_UPDATES_DONE,      /* processed successfully */
+    MC_UPDATES_RETRIED,   /* failed, scheduled again */
+    MC_UPDATES_DEAD,      /* failed for the last time */
+    MC_UPDATES_RESCUED,   /* expired leases taken back */
+    MC_INBOX_COMMITS,     /* group commits */
+    MC_INBOX_COMMIT_ROWS, /* rows in those commits */
     MC_CACHE_HITS,
     MC_CACHE_MISSES,
     MC_CACHE_ERRORS,
-    MC_TG_SENT,            /* Telegram messages delivered */
-    MC_TG_RETRY_AFTER,     /* 429 answers */
-    MC_TG_BLOCKED,         /* 403 answers: user blocked the bot */
-    MC_TG_FAILED,          /* other failures */
+    MC_TG_SENT,        /* Telegram messages delivered */
+    MC_TG_RETRY_AFTER, /* 429 answers */
+    MC_TG_BLOCKED,     /* 403 answers: user blocked the bot */
+    MC_TG_FAILED,      /* other failures */
     MC_DB_RECONNECTS,
     MC_COUNT
 };

@@ -9,8 +9,10 @@
 
 static void oom(size_t n)
 {
-    fprintf(stderr, "{\"level\":\"error\",\"event\":\"oom\",\"msg\":\"out of memory allocating %zu bytes\"}\n",
-            n);
+    fprintf(
+        stderr,
+        "{\"level\":\"error\",\"event\":\"oom\",\"msg\":\"out of memory allocating %zu bytes\"}\n",
+        n);
     abort();
 }
 

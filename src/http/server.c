@@ -58,13 +58,13 @@ struct req {
     struct http_server *srv;
     struct MHD_Connection *conn;
     enum route route;
-    bool submitted;               /* handed to the inbox (MHD thread only) */
-    int reject;                   /* a status decided before the body was read, or 0 */
+    bool submitted; /* handed to the inbox (MHD thread only) */
+    int reject;     /* a status decided before the body was read, or 0 */
     const char *reject_reason;
     struct buf body;
     struct tg_update_peek peek;
     struct inbox_put put;
-    _Atomic int result;           /* enum inbox_put_result from the writer thread; -1 = none */
+    _Atomic int result; /* enum inbox_put_result from the writer thread; -1 = none */
 };
 
 /* ---- responses ---- */
@@ -139,8 +139,7 @@ static enum MHD_Result webhook_final(struct req *q)
             LOG_DEBUG(&ctx, "webhook.stored", "kind=%s duplicate=%d", q->peek.kind_name,
                       r == INBOX_DUPLICATE);
             return respond(q->conn, 200, NULL, "", 0);
-        case INBOX_REJECTED:
-            return webhook_reject(q, 400, "payload refused by the database", NULL);
+        case INBOX_REJECTED: return webhook_reject(q, 400, "payload refused by the database", NULL);
         case INBOX_UNAVAILABLE:
         default:
             metrics_webhook_status(503);
@@ -155,8 +154,8 @@ static enum MHD_Result webhook_final(struct req *q)
         return webhook_reject(q, (unsigned)q->reject, q->reject_reason, NULL);
 
     char err[128];
-    if (tg_update_peek(q->body.data ? q->body.data : "", q->body.len, &q->peek, err,
-                       sizeof err) < 0)
+    if (tg_update_peek(q->body.data ? q->body.data : "", q->body.len, &q->peek, err, sizeof err) <
+        0)
         return webhook_reject(q, 400, "not a Telegram Update", err);
 
     q->submitted = true;
@@ -193,8 +192,8 @@ static void webhook_headers(struct req *q, const char *method)
             return;
         }
     }
-    const char *cl = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *cl =
+        MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     int64_t len;
     if (cl && parse_int64(cl, &len) && len > (int64_t)HTTP_WEBHOOK_MAX_BODY) {
         q->reject = 413;
@@ -208,12 +207,14 @@ int http_ready_body(char *out, size_t outlen, bool db_ok, const char *cache_stat
                     const char *telegram_state, bool draining)
 {
     bool ready = db_ok && !draining;
-    int n = snprintf(out, outlen,
-                     "{\"status\":\"%s\",\"dependencies\":{\"database\":\"%s\",\"cache\":\"%s\","
-                     "\"telegram_api\":\"%s\"},\"draining\":%s}",
-                     draining ? "draining" : ready ? "ready" : "unavailable",
-                     db_ok ? "ok" : "down", cache_state, telegram_state,
-                     draining ? "true" : "false");
+    int n =
+        snprintf(out, outlen,
+                 "{\"status\":\"%s\",\"dependencies\":{\"database\":\"%s\",\"cache\":\"%s\","
+                 "\"telegram_api\":\"%s\"},\"draining\":%s}",
+                 draining ? "draining"
+                 : ready  ? "ready"
+                          : "unavailable",
+                 db_ok ? "ok" : "down", cache_state, telegram_state, draining ? "true" : "false");
     (void)n;
     return ready ? 200 : 503;
 }
@@ -277,9 +278,8 @@ static enum route route_of(const char *url)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     struct http_server *s = cls;
     (void)version;
@@ -315,8 +315,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
 
     switch (q->route) {
-    case R_WEBHOOK:
-        return webhook_final(q);
+    case R_WEBHOOK: return webhook_final(q);
     case R_HEALTH:
     case R_READY:
     case R_METRICS:
@@ -328,8 +327,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return serve_ready(s, conn);
         return serve_metrics(conn);
     case R_NOT_FOUND:
-    default:
-        return respond_error(conn, 404, "not found");
+    default: return respond_error(conn, 404, "not found");
     }
 }
 
@@ -383,18 +381,14 @@ struct http_server *http_start(const struct config *cfg, struct inbox *inbox,
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG | MHD_USE_TURBO;
-    s->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->http_max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->http_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
-        MHD_OPTION_END);
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, s, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)cfg->http_max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)cfg->http_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, MHD_OPTION_END);
     if (!s->d) {
         snprintf(err, errlen, "cannot listen on %s:%lld (in use, or not permitted)",
                  cfg->bind_address, (long long)cfg->port);

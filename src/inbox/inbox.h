@@ -37,13 +37,13 @@ typedef void (*inbox_done_fn)(struct inbox_put *put, enum inbox_put_result resul
 /* One update to store. The caller owns it and everything it points to until `done` runs. */
 struct inbox_put {
     int64_t update_id;
-    int64_t chat_id;          /* 0 = no chat */
+    int64_t chat_id; /* 0 = no chat */
     const char *kind;
-    const char *payload;      /* the Update JSON, already validated */
+    const char *payload; /* the Update JSON, already validated */
     size_t payload_len;
-    inbox_done_fn done;       /* called exactly once, on a writer thread or the caller's */
-    void *ud;                 /* for the callback */
-    struct inbox_put *next;   /* private to the inbox */
+    inbox_done_fn done;     /* called exactly once, on a writer thread or the caller's */
+    void *ud;               /* for the callback */
+    struct inbox_put *next; /* private to the inbox */
 };
 
 struct inbox;
@@ -75,7 +75,7 @@ bool inbox_db_ok(const struct inbox *ib);
 struct inbox_item {
     int64_t update_id;
     int64_t chat_id;
-    int attempts;             /* including this one */
+    int attempts; /* including this one */
     char *kind;
     char *payload;
     size_t payload_len;
@@ -92,8 +92,7 @@ int inbox_claim(struct db *db, const char *owner, int64_t lease_ms, int limit,
 int inbox_done(struct db *db, const char *owner, int64_t update_id) MUST_CHECK;
 int inbox_retry(struct db *db, const char *owner, int64_t update_id, int64_t delay_ms,
                 const char *error) MUST_CHECK;
-int inbox_dead(struct db *db, const char *owner, int64_t update_id,
-               const char *error) MUST_CHECK;
+int inbox_dead(struct db *db, const char *owner, int64_t update_id, const char *error) MUST_CHECK;
 /* Put a claimed update back for later without counting the attempt (it did not fail: Telegram
  * asked us to slow down). */
 int inbox_defer(struct db *db, const char *owner, int64_t update_id, int64_t delay_ms,

@@ -2,8 +2,8 @@
  *
  * DESIGN: the claim is one statement. It picks due queued rows, oldest first, skipping rows
  * another claimer has locked (FOR UPDATE SKIP LOCKED), and skipping any row that is not the
- * oldest open (queued or working) update of its chat. That last rule gives per-chat order without any
- * lock of our own: while update 7 of a chat is queued or working, update 8 of the same chat is
+ * oldest open (queued or working) update of its chat. That last rule gives per-chat order without
+ * any lock of our own: while update 7 of a chat is queued or working, update 8 of the same chat is
  * invisible to every claimer in every instance, and a chat's second row in one batch is
  * excluded by its first. Updates without a chat (chat_id NULL) are never held back.
  *
@@ -210,15 +210,14 @@ int inbox_rescue(struct db *db, int max_attempts)
     char max[16];
     snprintf(max, sizeof max, "%d", max_attempts);
     const char *params[] = {max};
-    return count_rows(
-        db,
-        "UPDATE updates SET"
-        " state = CASE WHEN attempts >= $1::int THEN 'dead' ELSE 'queued' END,"
-        " done_at = CASE WHEN attempts >= $1::int THEN now() END,"
-        " last_error = 'lease of ' || coalesce(lease_owner, '?') || ' expired',"
-        " lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now() "
-        "WHERE state = 'working' AND lease_expires_at < now() RETURNING update_id",
-        1, params);
+    return count_rows(db,
+                      "UPDATE updates SET"
+                      " state = CASE WHEN attempts >= $1::int THEN 'dead' ELSE 'queued' END,"
+                      " done_at = CASE WHEN attempts >= $1::int THEN now() END,"
+                      " last_error = 'lease of ' || coalesce(lease_owner, '?') || ' expired',"
+                      " lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now() "
+                      "WHERE state = 'working' AND lease_expires_at < now() RETURNING update_id",
+                      1, params);
 }
 
 int inbox_prune(struct db *db, int64_t retention_days, int limit)

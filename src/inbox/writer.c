@@ -317,8 +317,7 @@ static enum db_status insert_one_by_one(struct writer *w, struct inbox_put **put
             out[i] = w->results[0];
         } else if (st == DB_DATA) {
             struct log_ctx ctx = {.update_id = puts[i]->update_id, .chat_id = puts[i]->chat_id};
-            LOG_WARN(&ctx, "inbox.rejected", "Postgres refused the payload: %s",
-                     db_error(w->db));
+            LOG_WARN(&ctx, "inbox.rejected", "Postgres refused the payload: %s", db_error(w->db));
             out[i] = INBOX_REJECTED;
         } else {
             return st;
@@ -373,9 +372,9 @@ static void write_batch(struct writer *w, struct inbox_put **puts, size_t n)
                 stored++;
             } else if (w->results[i] == INBOX_DUPLICATE) {
                 metrics_inc(MC_UPDATES_DUPLICATE);
-                struct log_ctx ctx = {.update_id = puts[i]->update_id,
-                                      .chat_id = puts[i]->chat_id};
-                LOG_INFO(&ctx, "inbox.duplicate", "redelivery of a stored update; not processed again");
+                struct log_ctx ctx = {.update_id = puts[i]->update_id, .chat_id = puts[i]->chat_id};
+                LOG_INFO(&ctx, "inbox.duplicate",
+                         "redelivery of a stored update; not processed again");
             }
         }
         metrics_add(MC_UPDATES_RECEIVED, (int64_t)stored);

@@ -142,16 +142,12 @@ static enum httpc_err classify(CURLcode rc, bool too_big)
     if (too_big || rc == CURLE_FILESIZE_EXCEEDED)
         return HTTPC_TOO_BIG;
     switch (rc) {
-    case CURLE_OK:
-        return HTTPC_OK;
-    case CURLE_OPERATION_TIMEDOUT:
-        return HTTPC_TIMEOUT;
+    case CURLE_OK: return HTTPC_OK;
+    case CURLE_OPERATION_TIMEDOUT: return HTTPC_TIMEOUT;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-        return HTTPC_CONNECT;
-    default:
-        return HTTPC_TRANSPORT;
+    case CURLE_COULDNT_CONNECT: return HTTPC_CONNECT;
+    default: return HTTPC_TRANSPORT;
     }
 }
 
@@ -161,8 +157,8 @@ static bool transport_retryable(enum httpc_err e)
 }
 
 /* One attempt. Returns the classified outcome; resp holds status, body and headers. */
-static enum httpc_err attempt(struct httpc *c, const struct httpc_req *req,
-                              struct httpc_resp *resp, int64_t timeout_ms)
+static enum httpc_err attempt(struct httpc *c, const struct httpc_req *req, struct httpc_resp *resp,
+                              int64_t timeout_ms)
 {
     CURL *h = c->curl;
     struct xfer x = {.resp = resp, .too_big = false};
@@ -292,7 +288,8 @@ int httpc_do(struct httpc *c, const struct httpc_req *req, struct httpc_resp *re
                      answered ? "-" : resp->error, (long long)wait);
             break;
         }
-        LOG_WARN(req->log, "upstream.retry", "upstream=%s endpoint=%s attempt=%d status=%d "
+        LOG_WARN(req->log, "upstream.retry",
+                 "upstream=%s endpoint=%s attempt=%d status=%d "
                  "error=%s wait_ms=%lld",
                  req->upstream, endpoint, resp->attempts, resp->status,
                  answered ? "-" : resp->error, (long long)wait);

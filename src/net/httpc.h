@@ -32,27 +32,27 @@ struct httpc_opts {
 };
 
 enum httpc_err {
-    HTTPC_OK = 0,      /* a response arrived (look at status) */
-    HTTPC_TIMEOUT,     /* no complete response within the timeout */
-    HTTPC_CONNECT,     /* could not resolve or connect */
-    HTTPC_TOO_BIG,     /* response body above max_body */
-    HTTPC_TRANSPORT,   /* any other transport error */
+    HTTPC_OK = 0,    /* a response arrived (look at status) */
+    HTTPC_TIMEOUT,   /* no complete response within the timeout */
+    HTTPC_CONNECT,   /* could not resolve or connect */
+    HTTPC_TOO_BIG,   /* response body above max_body */
+    HTTPC_TRANSPORT, /* any other transport error */
 };
 
 struct httpc_req {
-    const char *upstream;     /* "telegram", "vpic", ...: logs and metrics */
-    const char *endpoint;     /* "sendMessage", "DecodeVinValues", ...: logs only */
-    const char *method;       /* "GET" (default when NULL) or "POST" */
-    const char *url;          /* never logged */
-    const char *body;         /* POST body; NULL for none */
+    const char *upstream; /* "telegram", "vpic", ...: logs and metrics */
+    const char *endpoint; /* "sendMessage", "DecodeVinValues", ...: logs only */
+    const char *method;   /* "GET" (default when NULL) or "POST" */
+    const char *url;      /* never logged */
+    const char *body;     /* POST body; NULL for none */
     size_t body_len;
     const char *content_type; /* e.g. "application/json"; NULL for none */
     /* Extra request headers ("Authorization: Bearer ..."), NULL-terminated; never logged. */
     const char *const *headers;
-    int max_attempts;         /* 0 = as many as the deadline allows (at most 5); 1 = no retry */
-    int64_t deadline_ms;      /* 0 = the handle's default */
-    int64_t timeout_ms;       /* 0 = the handle's default */
-    const struct log_ctx *log;/* the update being worked on, for log lines; may be NULL */
+    int max_attempts;          /* 0 = as many as the deadline allows (at most 5); 1 = no retry */
+    int64_t deadline_ms;       /* 0 = the handle's default */
+    int64_t timeout_ms;        /* 0 = the handle's default */
+    const struct log_ctx *log; /* the update being worked on, for log lines; may be NULL */
     /* Optional: decide whether a response that arrived (status set) is worth retrying. NULL =
      * retry 429 and 5xx. Lets the LLM client refuse to retry a 429 insufficient_quota. */
     bool (*retryable)(int status, const struct buf *body, void *ud);
@@ -64,13 +64,13 @@ struct httpc_req {
 
 struct httpc_resp {
     enum httpc_err err;
-    int status;               /* HTTP status of the last attempt; 0 when none arrived */
-    struct buf body;          /* the last attempt's body (NUL-terminated) */
-    int64_t retry_after_ms;   /* from a Retry-After header; -1 when absent */
-    char request_id[80];      /* x-request-id / request-id header, for logs; "" when absent */
+    int status;             /* HTTP status of the last attempt; 0 when none arrived */
+    struct buf body;        /* the last attempt's body (NUL-terminated) */
+    int64_t retry_after_ms; /* from a Retry-After header; -1 when absent */
+    char request_id[80];    /* x-request-id / request-id header, for logs; "" when absent */
     int attempts;
     int64_t elapsed_ms;
-    char error[160];          /* transport error text (never the URL); "" when none */
+    char error[160]; /* transport error text (never the URL); "" when none */
 };
 
 /* A handle for one thread. The libcurl easy handle inside is created on the first call. Never

@@ -120,8 +120,7 @@ static enum db_status classify(struct db *db, PGresult *r)
     }
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     str_copy(db->sqlstate, state ? state : "", sizeof db->sqlstate);
-    copy_pq_error(db->err, sizeof db->err,
-                  r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+    copy_pq_error(db->err, sizeof db->err, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
     if (PQstatus(db->conn) != CONNECTION_OK)
         return DB_DOWN;
     /* 08: connection exception; 57P: operator intervention (shutdown, terminated backend). */
@@ -161,8 +160,7 @@ static PGresult *run(struct db *db, const char *sql, int nparams, const char *co
 }
 
 enum db_status db_exec_bin(struct db *db, const char *sql, int nparams, const char *const *values,
-                           const int *lengths, const int *formats, bool idempotent,
-                           PGresult **res)
+                           const int *lengths, const int *formats, bool idempotent, PGresult **res)
 {
     if (res)
         *res = NULL;
@@ -248,8 +246,8 @@ struct db_pool {
     int size, open;
     struct db **idle;
     int nidle;
-    int64_t retry_at_ms;   /* after a failed connect, fail fast until then */
-    int failures;          /* consecutive failed connects, for the backoff */
+    int64_t retry_at_ms; /* after a failed connect, fail fast until then */
+    int failures;        /* consecutive failed connects, for the backoff */
     char last_err[256];
     struct rng rng;
 };
@@ -313,8 +311,7 @@ struct db *db_pool_get(struct db_pool *p, int64_t timeout_ms, char *err, size_t 
             p->open--;
             if (p->failures++ == 0)
                 LOG_WARN(NULL, "db.down", "cannot connect to Postgres: %s", cerr);
-            p->retry_at_ms =
-                clock_mono_ms() + backoff_delay_ms(p->failures, 100, 5000, &p->rng);
+            p->retry_at_ms = clock_mono_ms() + backoff_delay_ms(p->failures, 100, 5000, &p->rng);
             str_copy(p->last_err, cerr, sizeof p->last_err);
             str_copy(err, cerr, errlen);
             pthread_cond_signal(&p->cv); /* a waiter may try (and fail fast) too */

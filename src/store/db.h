@@ -16,17 +16,17 @@
 
 #include "core/util.h"
 
-struct pg_conn;  /* libpq's PGconn, kept out of this header */
+struct pg_conn; /* libpq's PGconn, kept out of this header */
 struct pg_result;
 
 struct db;
 struct db_pool;
 
 enum db_status {
-    DB_OK = 0,     /* the statement succeeded */
-    DB_DOWN,       /* no connection, or it broke: try again later */
-    DB_DATA,       /* the statement failed on its data (SQLSTATE class 22 or 23) */
-    DB_ERROR,      /* any other SQL error (a bug or a schema problem) */
+    DB_OK = 0, /* the statement succeeded */
+    DB_DOWN,   /* no connection, or it broke: try again later */
+    DB_DATA,   /* the statement failed on its data (SQLSTATE class 22 or 23) */
+    DB_ERROR,  /* any other SQL error (a bug or a schema problem) */
 };
 
 /* Open a connection to conninfo (a postgres:// URL or key=value string). Returns NULL with the
@@ -44,10 +44,10 @@ const char *db_error(const struct db *db);
 const char *db_sqlstate(const struct db *db);
 
 /* Run sql with text parameters (NULL entries are SQL NULL). sql must be a string constant: it
- * is prepared on first use on each connection and reused by its address afterwards. On DB_OK, *res (if res is not NULL)
- * holds the result, which the caller frees with db_result_free; on other statuses *res is NULL
- * and db_error() says why. When the connection is broken the statement is retried once after a
- * reset only if `idempotent` is set. */
+ * is prepared on first use on each connection and reused by its address afterwards. On DB_OK, *res
+ * (if res is not NULL) holds the result, which the caller frees with db_result_free; on other
+ * statuses *res is NULL and db_error() says why. When the connection is broken the statement is
+ * retried once after a reset only if `idempotent` is set. */
 enum db_status db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
                        bool idempotent, struct pg_result **res) MUST_CHECK;
 /* The same with explicit lengths and formats (binary parameters). */

@@ -51,8 +51,8 @@ int migrate_current(struct db *db, char *err, size_t errlen)
     db_result_free(r);
     if (!exists)
         return 0;
-    if (db_exec(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, true,
-                &r) != DB_OK) {
+    if (db_exec(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, true, &r) !=
+        DB_OK) {
         snprintf(err, errlen, "%s", db_error(db));
         return -1;
     }
@@ -103,8 +103,8 @@ int migrate_apply(struct db *db, char *err, size_t errlen)
         char vbuf[16];
         snprintf(vbuf, sizeof vbuf, "%d", m->version);
         const char *params[] = {vbuf, m->name};
-        if (db_exec(db, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2,
-                    params, false, NULL) != DB_OK ||
+        if (db_exec(db, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, params,
+                    false, NULL) != DB_OK ||
             exec_script(c, "COMMIT", verr, sizeof verr) < 0) {
             snprintf(err, errlen, "migration %s failed to commit: %s", m->name,
                      db_error(db)[0] ? db_error(db) : verr);

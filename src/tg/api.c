@@ -149,8 +149,8 @@ static int call(struct tg_api *api, const char *method, const char *body, int64_
         return -1;
     }
     json_tokener *tok = json_tokener_new();
-    json_object *root = json_tokener_parse_ex(tok, resp.body.data ? resp.body.data : "",
-                                              (int)resp.body.len);
+    json_object *root =
+        json_tokener_parse_ex(tok, resp.body.data ? resp.body.data : "", (int)resp.body.len);
     json_tokener_free(tok);
     classify(res, resp.status, root);
     atomic_store(&health, res->status == TG_TRANSIENT || res->status == TG_UNAUTHORIZED ? 2 : 1);
@@ -162,7 +162,8 @@ static int call(struct tg_api *api, const char *method, const char *body, int64_
                 json_object_object_get_ex(result, "message_id", &mid))
                 res->message_id = json_object_get_int64(mid);
             if (result_json)
-                *result_json = xstrdup(json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN));
+                *result_json =
+                    xstrdup(json_object_to_json_string_ext(result, JSON_C_TO_STRING_PLAIN));
         } else if (result_json) {
             *result_json = xstrdup("null");
         }
@@ -186,9 +187,9 @@ static char *to_json(json_object *o)
 }
 
 /* Send one part. */
-static int send_part(struct tg_api *api, int64_t chat_id, const char *text, size_t len,
-                     bool html, const struct tg_message_out *m, bool with_markup,
-                     const struct log_ctx *log, struct tg_result *res)
+static int send_part(struct tg_api *api, int64_t chat_id, const char *text, size_t len, bool html,
+                     const struct tg_message_out *m, bool with_markup, const struct log_ctx *log,
+                     struct tg_result *res)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "chat_id", json_object_new_int64(chat_id));
@@ -217,8 +218,8 @@ static int send_part(struct tg_api *api, int64_t chat_id, const char *text, size
     return rc;
 }
 
-int tg_send_message(struct tg_api *api, const struct tg_message_out *m,
-                    const struct log_ctx *log, struct tg_result *res)
+int tg_send_message(struct tg_api *api, const struct tg_message_out *m, const struct log_ctx *log,
+                    struct tg_result *res)
 {
     size_t offs[16], lens[16];
     size_t nparts = tg_split_text(m->text, TG_MAX_MESSAGE_CHARS, offs, lens, ARRAY_LEN(offs));
@@ -234,8 +235,8 @@ int tg_send_message(struct tg_api *api, const struct tg_message_out *m,
         if (lens[i] == 0)
             continue;
         bool last = i + 1 == nparts;
-        int rc = send_part(api, chat_id, m->text + offs[i], lens[i], m->parse_html, m, last, log,
-                           res);
+        int rc =
+            send_part(api, chat_id, m->text + offs[i], lens[i], m->parse_html, m, last, log, res);
         if (rc < 0 && res->status == TG_MIGRATED && !migrated) {
             migrated = res->migrate_to_chat_id;
             chat_id = migrated;
@@ -290,8 +291,8 @@ int tg_send_typing(struct tg_api *api, int64_t chat_id, const struct log_ctx *lo
     return call(api, "sendChatAction", body, 5000, 1, log, res, NULL, NULL);
 }
 
-int tg_set_webhook(struct tg_api *api, const char *url, const char *secret,
-                   int64_t max_connections, struct tg_result *res)
+int tg_set_webhook(struct tg_api *api, const char *url, const char *secret, int64_t max_connections,
+                   struct tg_result *res)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "url", json_object_new_string(url));
@@ -307,8 +308,8 @@ int tg_set_webhook(struct tg_api *api, const char *url, const char *secret,
 
 int tg_delete_webhook(struct tg_api *api, struct tg_result *res)
 {
-    return call(api, "deleteWebhook", "{\"drop_pending_updates\":false}", 10000, 3, NULL, res,
-                NULL, NULL);
+    return call(api, "deleteWebhook", "{\"drop_pending_updates\":false}", 10000, 3, NULL, res, NULL,
+                NULL);
 }
 
 int tg_get_updates(struct tg_api *api, int64_t offset, int timeout_s, struct tg_result *res,

@@ -21,15 +21,15 @@ struct config;
 
 enum tg_status {
     TG_OK = 0,
-    TG_RETRY_AFTER,   /* 429: wait retry_after_s before sending to this chat again */
-    TG_BLOCKED,       /* 403: the user blocked the bot, or never started it */
-    TG_BAD_ENTITIES,  /* 400 can't parse entities: resend without parse_mode */
-    TG_TOO_LONG,      /* 400 message is too long */
-    TG_MIGRATED,      /* 400 group upgraded: resend to migrate_to_chat_id */
-    TG_BAD_REQUEST,   /* any other 400/404: our request is wrong; resending will not help */
-    TG_UNAUTHORIZED,  /* 401: the bot token is wrong (configuration) */
-    TG_CONFLICT,      /* 409: e.g. getUpdates while a webhook is set */
-    TG_TRANSIENT,     /* 5xx, timeout, connection error, garbage answer: try later */
+    TG_RETRY_AFTER,  /* 429: wait retry_after_s before sending to this chat again */
+    TG_BLOCKED,      /* 403: the user blocked the bot, or never started it */
+    TG_BAD_ENTITIES, /* 400 can't parse entities: resend without parse_mode */
+    TG_TOO_LONG,     /* 400 message is too long */
+    TG_MIGRATED,     /* 400 group upgraded: resend to migrate_to_chat_id */
+    TG_BAD_REQUEST,  /* any other 400/404: our request is wrong; resending will not help */
+    TG_UNAUTHORIZED, /* 401: the bot token is wrong (configuration) */
+    TG_CONFLICT,     /* 409: e.g. getUpdates while a webhook is set */
+    TG_TRANSIENT,    /* 5xx, timeout, connection error, garbage answer: try later */
 };
 
 struct tg_result {
@@ -60,7 +60,7 @@ int tg_call(struct tg_api *api, const char *method, const char *json_body, int64
 
 struct tg_message_out {
     int64_t chat_id;
-    const char *text;              /* HTML when parse_html, else plain */
+    const char *text; /* HTML when parse_html, else plain */
     bool parse_html;
     int64_t reply_to_message_id;   /* 0 = not a reply */
     int64_t message_thread_id;     /* 0 = none */
@@ -72,8 +72,8 @@ struct tg_message_out {
  * text, a group upgraded to a supergroup is followed to its new id (res->migrate_to_chat_id
  * tells the caller to store it). A 429 is NOT waited out here: the caller decides (see
  * tg_limiter). Returns 0 when every part was delivered, else -1 with res set. */
-int tg_send_message(struct tg_api *api, const struct tg_message_out *m,
-                    const struct log_ctx *log, struct tg_result *res);
+int tg_send_message(struct tg_api *api, const struct tg_message_out *m, const struct log_ctx *log,
+                    struct tg_result *res);
 
 /* answerCallbackQuery; text may be NULL (nothing shown). */
 int tg_answer_callback(struct tg_api *api, const char *callback_query_id, const char *text,
@@ -82,8 +82,8 @@ int tg_answer_callback(struct tg_api *api, const char *callback_query_id, const 
 int tg_send_typing(struct tg_api *api, int64_t chat_id, const struct log_ctx *log,
                    struct tg_result *res);
 /* setWebhook with our URL, secret (may be ""), allowed_updates and max_connections. */
-int tg_set_webhook(struct tg_api *api, const char *url, const char *secret,
-                   int64_t max_connections, struct tg_result *res);
+int tg_set_webhook(struct tg_api *api, const char *url, const char *secret, int64_t max_connections,
+                   struct tg_result *res);
 /* deleteWebhook (pending updates are kept). */
 int tg_delete_webhook(struct tg_api *api, struct tg_result *res);
 /* getUpdates long poll. On 0, *updates_json is the JSON array of Updates (caller frees).

@@ -76,16 +76,18 @@ static int64_t store_batch(struct poller *p, const char *json, int64_t offset)
         char err[128];
         struct tg_update_peek pk;
         if (tg_update_peek(text, strlen(text), &pk, err, sizeof err) < 0) {
-            LOG_WARN(NULL, "poll.skipped", "getUpdates returned something that is not an Update: %s",
-                     err);
+            LOG_WARN(NULL, "poll.skipped",
+                     "getUpdates returned something that is not an Update: %s", err);
             continue;
         }
         if (pk.update_id >= next)
             next = pk.update_id + 1;
         texts[m] = xstrdup(text);
         peeks[m] = pk;
-        puts[m] = (struct inbox_put){.update_id = pk.update_id, .chat_id = pk.chat_id,
-                                     .payload = texts[m], .payload_len = strlen(texts[m])};
+        puts[m] = (struct inbox_put){.update_id = pk.update_id,
+                                     .chat_id = pk.chat_id,
+                                     .payload = texts[m],
+                                     .payload_len = strlen(texts[m])};
         m++;
     }
     json_object_put(arr);
@@ -117,7 +119,8 @@ static void set_webhook(struct poller *p, struct tg_api *api, struct rng *rng)
     while (!atomic_load(&p->stop)) {
         if (tg_set_webhook(api, p->cfg->telegram_webhook_url, p->cfg->telegram_webhook_secret,
                            p->cfg->telegram_max_connections, &res) == 0) {
-            LOG_INFO(NULL, "webhook.set", "Telegram will deliver updates to TELEGRAM_WEBHOOK_URL "
+            LOG_INFO(NULL, "webhook.set",
+                     "Telegram will deliver updates to TELEGRAM_WEBHOOK_URL "
                      "(max_connections=%lld, secret %s)",
                      (long long)p->cfg->telegram_max_connections,
                      *p->cfg->telegram_webhook_secret ? "set" : "NOT set");
@@ -170,13 +173,16 @@ static void *poller_main(void *arg)
             if (atomic_load(&p->stop))
                 break;
             if (res.status == TG_CONFLICT)
-                LOG_ERROR(NULL, "poll.conflict", "Telegram refuses getUpdates: %s (another "
-                          "instance polling, or a webhook set elsewhere)", res.description);
+                LOG_ERROR(NULL, "poll.conflict",
+                          "Telegram refuses getUpdates: %s (another "
+                          "instance polling, or a webhook set elsewhere)",
+                          res.description);
             else if (failures == 0)
                 LOG_WARN(NULL, "poll.failed", "getUpdates failed (%s): %s",
                          tg_status_name(res.status), res.description);
-            int64_t wait = res.status == TG_RETRY_AFTER ? res.retry_after_s * 1000
-                                                        : backoff_delay_ms(++failures, 500, 30000, &rng);
+            int64_t wait = res.status == TG_RETRY_AFTER
+                               ? res.retry_after_s * 1000
+                               : backoff_delay_ms(++failures, 500, 30000, &rng);
             nap(p, wait);
             continue;
         }

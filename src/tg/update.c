@@ -184,8 +184,7 @@ static int64_t chat_of(enum tg_update_kind kind, json_object *body)
     case TG_UPD_CHAT_JOIN_REQUEST:
     case TG_UPD_CHAT_BOOST:
     case TG_UPD_REMOVED_CHAT_BOOST:
-    case TG_UPD_DELETED_BUSINESS_MESSAGES:
-        return get_int(get_obj(body, "chat"), "id");
+    case TG_UPD_DELETED_BUSINESS_MESSAGES: return get_int(get_obj(body, "chat"), "id");
     case TG_UPD_CALLBACK_QUERY: {
         int64_t c = get_int(get_obj(get_obj(body, "message"), "chat"), "id");
         /* An inline-message button has no chat; its presser is the conversation. */
@@ -198,8 +197,7 @@ static int64_t chat_of(enum tg_update_kind kind, json_object *body)
     case TG_UPD_PURCHASED_PAID_MEDIA:
         /* Private to the person: their id is the chat we would answer in. */
         return get_int(get_obj(body, "from"), "id");
-    case TG_UPD_POLL_ANSWER:
-        return get_int(get_obj(body, "user"), "id");
+    case TG_UPD_POLL_ANSWER: return get_int(get_obj(body, "user"), "id");
     default:
         /* Unknown kinds: a chat if there is one, else none. */
         return get_int(get_obj(body, "chat"), "id");
@@ -325,9 +323,9 @@ static void message_parse(json_object *o, struct tg_message *m)
         ents_key = "caption_entities";
     }
     m->has_text = text && json_object_is_type(text, json_type_string);
-    m->text = m->has_text ? xstrndup(json_object_get_string(text),
-                                     (size_t)json_object_get_string_len(text))
-                          : xstrdup("");
+    m->text = m->has_text
+                  ? xstrndup(json_object_get_string(text), (size_t)json_object_get_string_len(text))
+                  : xstrdup("");
     size_t tlen = strlen(m->text);
 
     json_object *ents = get(o, ents_key);
@@ -474,12 +472,8 @@ int tg_update_parse(const char *json, size_t len, struct tg_update *u, char *err
         member_parse(body, &u->member);
         u->user_id = u->member.from.id;
         break;
-    case TG_UPD_POLL_ANSWER:
-        u->user_id = get_int(get_obj(body, "user"), "id");
-        break;
-    default:
-        u->user_id = get_int(get_obj(body, "from"), "id");
-        break;
+    case TG_UPD_POLL_ANSWER: u->user_id = get_int(get_obj(body, "user"), "id"); break;
+    default: u->user_id = get_int(get_obj(body, "from"), "id"); break;
     }
     fill_empty(u);
     json_object_put(root);

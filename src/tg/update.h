@@ -51,9 +51,9 @@ const char *tg_update_kind_name(enum tg_update_kind kind);
 /* What the webhook needs to store a delivery. */
 struct tg_update_peek {
     int64_t update_id;
-    int64_t chat_id;           /* 0 when the update belongs to no chat (inline query, poll...) */
+    int64_t chat_id; /* 0 when the update belongs to no chat (inline query, poll...) */
     enum tg_update_kind kind;
-    char kind_name[40];        /* Telegram's key, also for kinds we do not know (truncated) */
+    char kind_name[40]; /* Telegram's key, also for kinds we do not know (truncated) */
 };
 
 /* Check that json[0..len) is a JSON object with an integer update_id and fill out. The kind is
@@ -67,9 +67,9 @@ int tg_update_peek(const char *json, size_t len, struct tg_update_peek *out, cha
                    size_t errlen) MUST_CHECK;
 
 struct tg_user {
-    int64_t id;                /* 0 when absent */
+    int64_t id; /* 0 when absent */
     bool is_bot;
-    char *first_name;          /* owned; "" when absent, never NULL after a successful parse */
+    char *first_name; /* owned; "" when absent, never NULL after a successful parse */
     char *last_name;
     char *username;
     char *language_code;
@@ -77,14 +77,14 @@ struct tg_user {
 
 struct tg_chat {
     int64_t id;
-    char *type;                /* "private" | "group" | "supergroup" | "channel"; owned */
+    char *type; /* "private" | "group" | "supergroup" | "channel"; owned */
     char *title;
     char *username;
 };
 
 struct tg_entity {
-    char *type;                /* "bot_command", "url", ...; owned */
-    int offset, length;        /* UTF-16 code units, as Telegram sends them */
+    char *type;                      /* "bot_command", "url", ...; owned */
+    int offset, length;              /* UTF-16 code units, as Telegram sends them */
     size_t byte_offset, byte_length; /* the same span in the UTF-8 text (clamped to the text) */
 };
 
@@ -93,30 +93,30 @@ struct tg_message {
     int64_t date;
     int64_t message_thread_id; /* 0 when absent */
     struct tg_chat chat;
-    struct tg_user from;       /* from.id == 0 when absent (channel posts) */
-    int64_t sender_chat_id;    /* anonymous admins and channels; 0 when absent */
-    char *text;                /* text, or the caption of a media message; "" when none; owned */
-    bool has_text;             /* text or caption present */
+    struct tg_user from;        /* from.id == 0 when absent (channel posts) */
+    int64_t sender_chat_id;     /* anonymous admins and channels; 0 when absent */
+    char *text;                 /* text, or the caption of a media message; "" when none; owned */
+    bool has_text;              /* text or caption present */
     struct tg_entity *entities; /* owned array */
     size_t n_entities;
-    bool is_forward;           /* forward_origin or the old forward_* fields present */
+    bool is_forward; /* forward_origin or the old forward_* fields present */
     int64_t reply_to_message_id;
     /* The leading bot command, if the text starts with one: "/start" (lower-cased, the
      * @botname suffix removed into command_bot), and the rest of the text, trimmed. Found from
      * a bot_command entity at offset 0, or from the text itself when entities are missing. */
-    char *command;             /* "" when none; owned */
-    char *command_bot;         /* "your_bot" from /start@your_bot; "" when none */
-    char *command_args;        /* "" when none */
+    char *command;      /* "" when none; owned */
+    char *command_bot;  /* "your_bot" from /start@your_bot; "" when none */
+    char *command_args; /* "" when none */
 };
 
 struct tg_callback_query {
-    char *id;                  /* owned */
+    char *id; /* owned */
     struct tg_user from;
-    char *data;                /* "" when absent */
+    char *data; /* "" when absent */
     bool has_message;
-    int64_t message_id;        /* of the message carrying the button */
-    struct tg_chat chat;       /* that message's chat (id 0 when no message) */
-    char *inline_message_id;   /* "" when absent */
+    int64_t message_id;      /* of the message carrying the button */
+    struct tg_chat chat;     /* that message's chat (id 0 when no message) */
+    char *inline_message_id; /* "" when absent */
 };
 
 struct tg_chat_member_updated {
@@ -124,7 +124,7 @@ struct tg_chat_member_updated {
     struct tg_user from;
     int64_t date;
     int64_t member_user_id;
-    char *old_status;          /* "member", "kicked", "left", "administrator", ... */
+    char *old_status; /* "member", "kicked", "left", "administrator", ... */
     char *new_status;
 };
 
@@ -132,8 +132,8 @@ struct tg_update {
     int64_t update_id;
     enum tg_update_kind kind;
     char kind_name[40];
-    int64_t chat_id;           /* as tg_update_peek */
-    int64_t user_id;           /* the person who caused the update; 0 when unknown */
+    int64_t chat_id; /* as tg_update_peek */
+    int64_t user_id; /* the person who caused the update; 0 when unknown */
     /* Filled according to kind: message for MESSAGE, EDITED_MESSAGE, CHANNEL_POST,
      * EDITED_CHANNEL_POST, BUSINESS_MESSAGE, EDITED_BUSINESS_MESSAGE; callback for
      * CALLBACK_QUERY; member for MY_CHAT_MEMBER and CHAT_MEMBER. */

@@ -23,13 +23,12 @@ static const unsigned char cls[256] = {
     ['K'] = C_UPPER, ['L'] = C_UPPER, ['M'] = C_UPPER, ['N'] = C_UPPER, ['O'] = C_UPPER,
     ['P'] = C_UPPER, ['Q'] = C_UPPER, ['R'] = C_UPPER, ['S'] = C_UPPER, ['T'] = C_UPPER,
     ['U'] = C_UPPER, ['V'] = C_UPPER, ['W'] = C_UPPER, ['X'] = C_UPPER, ['Y'] = C_UPPER,
-    ['Z'] = C_UPPER,
-    ['a'] = C_LOWER, ['b'] = C_LOWER, ['c'] = C_LOWER, ['d'] = C_LOWER, ['e'] = C_LOWER,
-    ['f'] = C_LOWER, ['g'] = C_LOWER, ['h'] = C_LOWER, ['i'] = C_LOWER, ['j'] = C_LOWER,
-    ['k'] = C_LOWER, ['l'] = C_LOWER, ['m'] = C_LOWER, ['n'] = C_LOWER, ['o'] = C_LOWER,
-    ['p'] = C_LOWER, ['q'] = C_LOWER, ['r'] = C_LOWER, ['s'] = C_LOWER, ['t'] = C_LOWER,
-    ['u'] = C_LOWER, ['v'] = C_LOWER, ['w'] = C_LOWER, ['x'] = C_LOWER, ['y'] = C_LOWER,
-    ['z'] = C_LOWER,
+    ['Z'] = C_UPPER, ['a'] = C_LOWER, ['b'] = C_LOWER, ['c'] = C_LOWER, ['d'] = C_LOWER,
+    ['e'] = C_LOWER, ['f'] = C_LOWER, ['g'] = C_LOWER, ['h'] = C_LOWER, ['i'] = C_LOWER,
+    ['j'] = C_LOWER, ['k'] = C_LOWER, ['l'] = C_LOWER, ['m'] = C_LOWER, ['n'] = C_LOWER,
+    ['o'] = C_LOWER, ['p'] = C_LOWER, ['q'] = C_LOWER, ['r'] = C_LOWER, ['s'] = C_LOWER,
+    ['t'] = C_LOWER, ['u'] = C_LOWER, ['v'] = C_LOWER, ['w'] = C_LOWER, ['x'] = C_LOWER,
+    ['y'] = C_LOWER, ['z'] = C_LOWER,
 };
 
 /* A word: an alphanumeric run. Its digit and letter counts are computed only when the word
@@ -75,8 +74,8 @@ static bool gather(const char *text, const struct word *w, int npieces, char *ou
     return ok;
 }
 
-static void emit(struct vin_match *out, size_t cap, size_t *n, size_t start, size_t end,
-                 bool near, const char *text, const struct word *w, int npieces)
+static void emit(struct vin_match *out, size_t cap, size_t *n, size_t start, size_t end, bool near,
+                 const char *text, const struct word *w, int npieces)
 {
     if (*n < cap) {
         struct vin_match *m = &out[*n];
@@ -196,8 +195,7 @@ size_t vin_extract(const char *text, size_t len, struct vin_match *out, size_t c
             int pieces = nwin - k;
             bool group_ends = i >= len || !((text[i] == ' ' || text[i] == '-') && i + 1 < len &&
                                             cls[(unsigned char)text[i + 1]] != C_OTHER);
-            if (group_ends && pieces >= 2 && total >= 15 && total <= 19 && dsum >= 5 &&
-                lsum >= 2) {
+            if (group_ends && pieces >= 2 && total >= 15 && total <= 19 && dsum >= 5 && lsum >= 2) {
                 struct word piece[MAX_PIECES];
                 for (int q = 0; q < pieces; q++)
                     piece[q] = WIN(k + q);

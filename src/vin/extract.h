@@ -15,10 +15,10 @@
 #include "vin/vin.h"
 
 struct vin_match {
-    size_t start, len;       /* byte span in the text (groups included) */
-    bool near_miss;          /* looks like an attempt, but is not a valid-syntax VIN */
-    char vin[VIN_LEN + 3];   /* the cleaned characters (upper case, no spaces or hyphens);
-                              * for a near miss, up to 19 of them */
+    size_t start, len;     /* byte span in the text (groups included) */
+    bool near_miss;        /* looks like an attempt, but is not a valid-syntax VIN */
+    char vin[VIN_LEN + 3]; /* the cleaned characters (upper case, no spaces or hyphens);
+                            * for a near miss, up to 19 of them */
 };
 
 /* Scan text[0..len) and write up to cap matches (VINs and near misses, in order) to out.

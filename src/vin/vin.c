@@ -16,17 +16,17 @@
 /* Transliteration (49 CFR 565.15), stored plus one so that the zero of every character we do
  * not list means "not in the VIN alphabet" (I, O, Q, lower case, punctuation): value = v - 1. */
 static const unsigned char value1[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
-    ['8'] = 9, ['9'] = 10, ['A'] = 2, ['B'] = 3, ['C'] = 4, ['D'] = 5, ['E'] = 6, ['F'] = 7,
-    ['G'] = 8, ['H'] = 9, ['J'] = 2, ['K'] = 3, ['L'] = 4, ['M'] = 5, ['N'] = 6, ['P'] = 8,
-    ['R'] = 10, ['S'] = 3, ['T'] = 4, ['U'] = 5, ['V'] = 6, ['W'] = 7, ['X'] = 8, ['Y'] = 9,
-    ['Z'] = 10,
+    ['0'] = 1, ['1'] = 2, ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6, ['6'] = 7,
+    ['7'] = 8, ['8'] = 9, ['9'] = 10, ['A'] = 2,  ['B'] = 3,  ['C'] = 4, ['D'] = 5,
+    ['E'] = 6, ['F'] = 7, ['G'] = 8,  ['H'] = 9,  ['J'] = 2,  ['K'] = 3, ['L'] = 4,
+    ['M'] = 5, ['N'] = 6, ['P'] = 8,  ['R'] = 10, ['S'] = 3,  ['T'] = 4, ['U'] = 5,
+    ['V'] = 6, ['W'] = 7, ['X'] = 8,  ['Y'] = 9,  ['Z'] = 10,
 };
 
 /* Model-year codes of position 10, plus one: index i means 1980 + i or 2010 + i. */
 static const unsigned char year1[256] = {
-    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
-    ['J'] = 9, ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13, ['P'] = 14, ['R'] = 15, ['S'] = 16,
+    ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,  ['H'] = 8,
+    ['J'] = 9,  ['K'] = 10, ['L'] = 11, ['M'] = 12, ['N'] = 13, ['P'] = 14, ['R'] = 15, ['S'] = 16,
     ['T'] = 17, ['V'] = 18, ['W'] = 19, ['X'] = 20, ['Y'] = 21, ['1'] = 22, ['2'] = 23, ['3'] = 24,
     ['4'] = 25, ['5'] = 26, ['6'] = 27, ['7'] = 28, ['8'] = 29, ['9'] = 30,
 };
@@ -111,56 +111,65 @@ struct range {
 
 /* The current allocation as vin-rules.md §8 gives it (after idlesign/vininfo, ISO 3780). */
 static const struct range ranges[] = {
-    {'A', 'A', 'H', "South Africa"}, {'A', 'J', 'K', "Ivory Coast"}, {'A', 'L', 'M', "Lesotho"},
-    {'A', 'N', 'P', "Botswana"}, {'A', 'R', 'S', "Namibia"}, {'A', 'T', 'U', "Madagascar"},
-    {'A', 'V', 'W', "Mauritius"}, {'A', 'X', 'Y', "Tunisia"}, {'A', 'Z', '1', "Cyprus"},
-    {'A', '2', '3', "Zimbabwe"}, {'A', '4', '5', "Mozambique"},
-    {'B', 'A', 'B', "Angola"}, {'B', 'F', 'G', "Kenya"}, {'B', 'L', 'L', "Nigeria"},
-    {'B', 'R', 'R', "Algeria"}, {'B', '3', '4', "Libya"},
-    {'C', 'A', 'B', "Egypt"}, {'C', 'F', 'G', "Morocco"}, {'C', 'L', 'M', "Zambia"},
-    {'D', 'A', 'E', "Egypt"},
-    {'H', 'A', '0', "China"},
-    {'J', 'A', '0', "Japan"},
-    {'K', 'F', 'H', "Israel"}, {'K', 'L', 'R', "South Korea"}, {'K', 'S', 'T', "Jordan"},
-    {'L', 'A', '0', "China"},
-    {'M', 'A', 'E', "India"}, {'M', 'F', 'K', "Indonesia"}, {'M', 'L', 'R', "Thailand"},
-    {'M', 'S', 'S', "Myanmar"}, {'M', 'U', 'U', "Mongolia"}, {'M', 'X', 'X', "Kazakhstan"},
-    {'M', '1', '6', "India"},
-    {'N', 'A', 'E', "Iran"}, {'N', 'F', 'G', "Pakistan"}, {'N', 'J', 'J', "Iraq"},
-    {'N', 'L', 'R', "Turkey"}, {'N', 'S', 'T', "Uzbekistan"}, {'N', 'U', 'U', "Azerbaijan"},
-    {'N', 'Y', 'Y', "Armenia"}, {'N', '1', '5', "Iran"},
-    {'P', 'A', 'C', "Philippines"}, {'P', 'F', 'G', "Singapore"}, {'P', 'L', 'R', "Malaysia"},
-    {'P', 'S', 'T', "Bangladesh"},
-    {'R', 'A', 'B', "United Arab Emirates"}, {'R', 'F', 'K', "Taiwan"}, {'R', 'L', 'N', "Vietnam"},
-    {'R', 'P', 'P', "Laos"}, {'R', 'S', 'T', "Saudi Arabia"}, {'R', 'U', 'W', "Russia"},
-    {'R', '1', '1', "Hong Kong"},
-    {'S', 'A', 'M', "United Kingdom"}, {'S', 'N', 'T', "Germany"}, {'S', 'U', 'Z', "Poland"},
-    {'S', '1', '2', "Latvia"}, {'S', '3', '3', "South Ossetia"},
-    {'T', 'A', 'H', "Switzerland"}, {'T', 'J', 'P', "Czech Republic"}, {'T', 'R', 'V', "Hungary"},
-    {'T', 'W', '2', "Portugal"}, {'T', '3', '5', "Serbia and Montenegro"}, {'T', '6', '6', "Andorra"},
-    {'U', 'A', 'C', "Spain"}, {'U', 'H', 'M', "Denmark"}, {'U', 'N', 'R', "Ireland"},
-    {'U', 'U', 'W', "Romania"}, {'U', '1', '2', "North Macedonia"}, {'U', '5', '7', "Slovakia"},
-    {'U', '8', '0', "Bosnia and Herzegovina"},
-    {'V', 'A', 'E', "Austria"}, {'V', 'F', 'R', "France"}, {'V', 'S', 'W', "Spain"},
-    {'V', 'X', '2', "Serbia"}, {'V', '3', '5', "Croatia"}, {'V', '6', '8', "Estonia"},
-    {'W', 'A', '0', "Germany"},
-    {'X', 'A', 'C', "Bulgaria"}, {'X', 'D', 'E', "Russia"}, {'X', 'F', 'H', "Greece"},
-    {'X', 'J', 'K', "Russia"}, {'X', 'L', 'R', "Netherlands"}, {'X', 'S', 'W', "Russia"},
-    {'X', 'X', 'Y', "Luxembourg"}, {'X', 'Z', '0', "Russia"},
-    {'Y', 'A', 'E', "Belgium"}, {'Y', 'F', 'K', "Finland"}, {'Y', 'N', 'N', "Malta"},
-    {'Y', 'S', 'W', "Sweden"}, {'Y', 'X', '2', "Norway"}, {'Y', '3', '5', "Belarus"},
-    {'Y', '6', '8', "Ukraine"},
-    {'Z', 'A', 'U', "Italy"}, {'Z', 'X', 'Z', "Slovenia"}, {'Z', '1', '1', "San Marino"},
-    {'Z', '3', '5', "Lithuania"}, {'Z', '6', '0', "Russia"},
-    {'1', 'A', '0', "United States"}, {'4', 'A', '0', "United States"},
-    {'5', 'A', '0', "United States"}, {'7', 'A', '0', "United States"},
-    {'2', 'A', '5', "Canada"},
-    {'3', 'A', 'X', "Mexico"}, {'3', '5', '5', "Dominican Republic"}, {'3', '6', '6', "Honduras"},
-    {'3', '7', '7', "Panama"}, {'3', '8', '9', "Puerto Rico"},
-    {'6', 'A', 'X', "Australia"}, {'6', 'Y', '1', "New Zealand"},
-    {'8', 'A', 'E', "Argentina"}, {'8', 'F', 'G', "Chile"}, {'8', 'L', 'N', "Ecuador"},
-    {'8', 'S', 'T', "Peru"}, {'8', 'X', 'Z', "Venezuela"}, {'8', '2', '2', "Bolivia"},
-    {'9', 'A', 'E', "Brazil"}, {'9', 'F', 'G', "Colombia"}, {'9', 'S', 'V', "Uruguay"},
+    {'A', 'A', 'H', "South Africa"},   {'A', 'J', 'K', "Ivory Coast"},
+    {'A', 'L', 'M', "Lesotho"},        {'A', 'N', 'P', "Botswana"},
+    {'A', 'R', 'S', "Namibia"},        {'A', 'T', 'U', "Madagascar"},
+    {'A', 'V', 'W', "Mauritius"},      {'A', 'X', 'Y', "Tunisia"},
+    {'A', 'Z', '1', "Cyprus"},         {'A', '2', '3', "Zimbabwe"},
+    {'A', '4', '5', "Mozambique"},     {'B', 'A', 'B', "Angola"},
+    {'B', 'F', 'G', "Kenya"},          {'B', 'L', 'L', "Nigeria"},
+    {'B', 'R', 'R', "Algeria"},        {'B', '3', '4', "Libya"},
+    {'C', 'A', 'B', "Egypt"},          {'C', 'F', 'G', "Morocco"},
+    {'C', 'L', 'M', "Zambia"},         {'D', 'A', 'E', "Egypt"},
+    {'H', 'A', '0', "China"},          {'J', 'A', '0', "Japan"},
+    {'K', 'F', 'H', "Israel"},         {'K', 'L', 'R', "South Korea"},
+    {'K', 'S', 'T', "Jordan"},         {'L', 'A', '0', "China"},
+    {'M', 'A', 'E', "India"},          {'M', 'F', 'K', "Indonesia"},
+    {'M', 'L', 'R', "Thailand"},       {'M', 'S', 'S', "Myanmar"},
+    {'M', 'U', 'U', "Mongolia"},       {'M', 'X', 'X', "Kazakhstan"},
+    {'M', '1', '6', "India"},          {'N', 'A', 'E', "Iran"},
+    {'N', 'F', 'G', "Pakistan"},       {'N', 'J', 'J', "Iraq"},
+    {'N', 'L', 'R', "Turkey"},         {'N', 'S', 'T', "Uzbekistan"},
+    {'N', 'U', 'U', "Azerbaijan"},     {'N', 'Y', 'Y', "Armenia"},
+    {'N', '1', '5', "Iran"},           {'P', 'A', 'C', "Philippines"},
+    {'P', 'F', 'G', "Singapore"},      {'P', 'L', 'R', "Malaysia"},
+    {'P', 'S', 'T', "Bangladesh"},     {'R', 'A', 'B', "United Arab Emirates"},
+    {'R', 'F', 'K', "Taiwan"},         {'R', 'L', 'N', "Vietnam"},
+    {'R', 'P', 'P', "Laos"},           {'R', 'S', 'T', "Saudi Arabia"},
+    {'R', 'U', 'W', "Russia"},         {'R', '1', '1', "Hong Kong"},
+    {'S', 'A', 'M', "United Kingdom"}, {'S', 'N', 'T', "Germany"},
+    {'S', 'U', 'Z', "Poland"},         {'S', '1', '2', "Latvia"},
+    {'S', '3', '3', "South Ossetia"},  {'T', 'A', 'H', "Switzerland"},
+    {'T', 'J', 'P', "Czech Republic"}, {'T', 'R', 'V', "Hungary"},
+    {'T', 'W', '2', "Portugal"},       {'T', '3', '5', "Serbia and Montenegro"},
+    {'T', '6', '6', "Andorra"},        {'U', 'A', 'C', "Spain"},
+    {'U', 'H', 'M', "Denmark"},        {'U', 'N', 'R', "Ireland"},
+    {'U', 'U', 'W', "Romania"},        {'U', '1', '2', "North Macedonia"},
+    {'U', '5', '7', "Slovakia"},       {'U', '8', '0', "Bosnia and Herzegovina"},
+    {'V', 'A', 'E', "Austria"},        {'V', 'F', 'R', "France"},
+    {'V', 'S', 'W', "Spain"},          {'V', 'X', '2', "Serbia"},
+    {'V', '3', '5', "Croatia"},        {'V', '6', '8', "Estonia"},
+    {'W', 'A', '0', "Germany"},        {'X', 'A', 'C', "Bulgaria"},
+    {'X', 'D', 'E', "Russia"},         {'X', 'F', 'H', "Greece"},
+    {'X', 'J', 'K', "Russia"},         {'X', 'L', 'R', "Netherlands"},
+    {'X', 'S', 'W', "Russia"},         {'X', 'X', 'Y', "Luxembourg"},
+    {'X', 'Z', '0', "Russia"},         {'Y', 'A', 'E', "Belgium"},
+    {'Y', 'F', 'K', "Finland"},        {'Y', 'N', 'N', "Malta"},
+    {'Y', 'S', 'W', "Sweden"},         {'Y', 'X', '2', "Norway"},
+    {'Y', '3', '5', "Belarus"},        {'Y', '6', '8', "Ukraine"},
+    {'Z', 'A', 'U', "Italy"},          {'Z', 'X', 'Z', "Slovenia"},
+    {'Z', '1', '1', "San Marino"},     {'Z', '3', '5', "Lithuania"},
+    {'Z', '6', '0', "Russia"},         {'1', 'A', '0', "United States"},
+    {'4', 'A', '0', "United States"},  {'5', 'A', '0', "United States"},
+    {'7', 'A', '0', "United States"},  {'2', 'A', '5', "Canada"},
+    {'3', 'A', 'X', "Mexico"},         {'3', '5', '5', "Dominican Republic"},
+    {'3', '6', '6', "Honduras"},       {'3', '7', '7', "Panama"},
+    {'3', '8', '9', "Puerto Rico"},    {'6', 'A', 'X', "Australia"},
+    {'6', 'Y', '1', "New Zealand"},    {'8', 'A', 'E', "Argentina"},
+    {'8', 'F', 'G', "Chile"},          {'8', 'L', 'N', "Ecuador"},
+    {'8', 'S', 'T', "Peru"},           {'8', 'X', 'Z', "Venezuela"},
+    {'8', '2', '2', "Bolivia"},        {'9', 'A', 'E', "Brazil"},
+    {'9', 'F', 'G', "Colombia"},       {'9', 'S', 'V', "Uruguay"},
     {'9', '2', '9', "Brazil"},
 };
 
@@ -183,8 +192,8 @@ size_t vin_clean(const char *in, size_t len, char *out, size_t outlen)
 {
     size_t n = 0;
     size_t start = 0, end = len;
-    while (start < end && (in[start] == ' ' || in[start] == '\t' || in[start] == '\n' ||
-                           in[start] == '\r'))
+    while (start < end &&
+           (in[start] == ' ' || in[start] == '\t' || in[start] == '\n' || in[start] == '\r'))
         start++;
     while (end > start && (in[end - 1] == ' ' || in[end - 1] == '\t' || in[end - 1] == '\n' ||
                            in[end - 1] == '\r'))
@@ -236,9 +245,7 @@ static void bad_char(struct vin_result *r, char c, int pos)
         ERR(r, "contains the letter Q at position %d: VINs never use I, O or Q; did you mean 0?",
             pos);
         break;
-    case '*':
-        ERR(r, "has a * at position %d: a full VIN has no unknown characters", pos);
-        break;
+    case '*': ERR(r, "has a * at position %d: a full VIN has no unknown characters", pos); break;
     default:
         if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
             ERR(r, "has a character that is not a digit or a letter at position %d", pos);
@@ -318,10 +325,8 @@ static bool year_rule_applies(const struct vin_result *r)
     switch (r->maker.type) {
     case VIN_TYPE_CAR:
     case VIN_TYPE_MPV:
-    case VIN_TYPE_TRUCK:
-        return true;
-    default:
-        return false;
+    case VIN_TYPE_TRUCK: return true;
+    default: return false;
     }
 }
 
@@ -330,8 +335,7 @@ static void model_year(struct vin_result *r, int current_year)
     int i = vin_year_index(r->vin[9]);
     if (i < 0) {
         if (vin_is_north_american(r->vin[0]))
-            WARN(r, "position 10 ('%c') is not a model-year code; model year unknown",
-                 r->vin[9]);
+            WARN(r, "position 10 ('%c') is not a model-year code; model year unknown", r->vin[9]);
         return;
     }
     if (year_rule_applies(r)) {
@@ -423,12 +427,12 @@ bool vin_decode_offline(const char *input, size_t len, int current_year, struct 
     r->check.required = vin_is_north_american(v[0]);
     if (!r->check.valid) {
         if (r->check.required) {
-            ERR(r, "check digit is %c but should be %c: probably a typo", v[8],
-                r->check.expected);
+            ERR(r, "check digit is %c but should be %c: probably a typo", v[8], r->check.expected);
             typo_candidates(r);
         } else if ((v[8] >= '0' && v[8] <= '9') || v[8] == 'X') {
-            WARN(r, "check digit does not compute (%c, expected %c); outside North America it "
-                    "is not always used",
+            WARN(r,
+                 "check digit does not compute (%c, expected %c); outside North America it "
+                 "is not always used",
                  v[8], r->check.expected);
         } else {
             WARN(r, "no check digit in position 9 ('%c'): not used in this market", v[8]);

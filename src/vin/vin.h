@@ -38,47 +38,47 @@ enum vin_vehicle_type {
     VIN_TYPE_MOTORCYCLE,
     VIN_TYPE_TRAILER,
     VIN_TYPE_INCOMPLETE,
-    VIN_TYPE_LSV,         /* low-speed vehicle */
+    VIN_TYPE_LSV, /* low-speed vehicle */
     VIN_TYPE_OFFROAD,
 };
 
 struct vin_wmi_info {
     const char *manufacturer;
-    const char *country;  /* where the WMI is registered; may be "" */
-    const char *make;     /* one make, or several joined with " / " */
+    const char *country; /* where the WMI is registered; may be "" */
+    const char *make;    /* one make, or several joined with " / " */
     enum vin_vehicle_type type;
 };
 
 struct vin_result {
-    char input[64];       /* what was given (truncated for display) */
-    char vin[VIN_LEN + 1];/* the cleaned 17 characters; "" when cleaning did not give 17 */
-    bool cleaned;         /* vin differs from the input (spaces, hyphens, case were changed) */
-    bool valid;           /* no errors: a well-formed VIN whose check digit holds where required */
-    bool syntax_ok;       /* 17 characters of the VIN alphabet (decoding below is meaningful) */
+    char input[64];        /* what was given (truncated for display) */
+    char vin[VIN_LEN + 1]; /* the cleaned 17 characters; "" when cleaning did not give 17 */
+    bool cleaned;          /* vin differs from the input (spaces, hyphens, case were changed) */
+    bool valid;            /* no errors: a well-formed VIN whose check digit holds where required */
+    bool syntax_ok;        /* 17 characters of the VIN alphabet (decoding below is meaningful) */
     char errors[VIN_MAX_MSGS][VIN_MSG_LEN];
     int nerrors;
     char warnings[VIN_MAX_MSGS][VIN_MSG_LEN];
     int nwarnings;
 
     struct {
-        char expected;    /* '0'-'9' or 'X'; 0 when not computable */
-        char actual;      /* position 9 as written */
-        bool valid;       /* expected == actual */
-        bool required;    /* North American VIN: a wrong check digit is an error */
+        char expected; /* '0'-'9' or 'X'; 0 when not computable */
+        char actual;   /* position 9 as written */
+        bool valid;    /* expected == actual */
+        bool required; /* North American VIN: a wrong check digit is an error */
         char candidates[VIN_MAX_CANDIDATES][VIN_LEN + 1]; /* one-typo corrections that fit */
         int ncandidates;
     } check;
 
-    int model_years[2];   /* most probable first */
-    int nyears;           /* 0 = unknown, 1 = certain, 2 = ambiguous */
+    int model_years[2]; /* most probable first */
+    int nyears;         /* 0 = unknown, 1 = certain, 2 = ambiguous */
 
-    const char *region;   /* "North America", "Europe", ... ("" when unassigned) */
-    const char *country;  /* country of the code (positions 1-2), "" when unassigned */
-    char wmi[7];          /* "1HG", or "1J9644" for a small manufacturer */
+    const char *region;        /* "North America", "Europe", ... ("" when unassigned) */
+    const char *country;       /* country of the code (positions 1-2), "" when unassigned */
+    char wmi[7];               /* "1HG", or "1J9644" for a small manufacturer */
     struct vin_wmi_info maker; /* manufacturer ("" when the WMI is not in our tables) */
-    char vds[6];          /* positions 4-8 */
-    char plant;           /* position 11 */
-    char serial[7];       /* positions 12-17, or 15-17 for a small manufacturer */
+    char vds[6];               /* positions 4-8 */
+    char plant;                /* position 11 */
+    char serial[7];            /* positions 12-17, or 15-17 for a small manufacturer */
 };
 
 /* The chat layer: copy in to out without surrounding whitespace, inner spaces and hyphens, with

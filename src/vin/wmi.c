@@ -616,11 +616,16 @@ int vin_wmi_load_file(const char *path, char *err, size_t errlen)
             /* The header names the columns; find ours by name. */
             col_wmi = col_man = col_country = col_type = col_make = -1;
             for (int i = 0; i < nf; i++) {
-                if (!strcasecmp(fields[i], "wmi")) col_wmi = i;
-                else if (!strcasecmp(fields[i], "manufacturer")) col_man = i;
-                else if (!strcasecmp(fields[i], "country")) col_country = i;
-                else if (!strcasecmp(fields[i], "vehicle_type")) col_type = i;
-                else if (!strcasecmp(fields[i], "make")) col_make = i;
+                if (!strcasecmp(fields[i], "wmi"))
+                    col_wmi = i;
+                else if (!strcasecmp(fields[i], "manufacturer"))
+                    col_man = i;
+                else if (!strcasecmp(fields[i], "country"))
+                    col_country = i;
+                else if (!strcasecmp(fields[i], "vehicle_type"))
+                    col_type = i;
+                else if (!strcasecmp(fields[i], "make"))
+                    col_make = i;
             }
             if (col_wmi < 0 || col_man < 0) {
                 snprintf(err, errlen, "%s:1: the header must name at least wmi and manufacturer",
@@ -630,8 +635,9 @@ int vin_wmi_load_file(const char *path, char *err, size_t errlen)
             continue;
         }
         if (col_wmi >= nf || col_man >= nf || !wmi_key_ok(fields[col_wmi])) {
-            snprintf(err, errlen, "%s:%d: not a WMI row (wmi must be 3 characters, or 6 with 9 "
-                                  "in position 3)",
+            snprintf(err, errlen,
+                     "%s:%d: not a WMI row (wmi must be 3 characters, or 6 with 9 "
+                     "in position 3)",
                      path, lineno);
             goto fail;
         }
@@ -655,7 +661,7 @@ int vin_wmi_load_file(const char *path, char *err, size_t errlen)
         }
         e->info.make = buf_steal(&b);
         e->info.type = col_type >= 0 && col_type < nf ? vin_type_from_name(fields[col_type])
-                                                       : VIN_TYPE_UNKNOWN;
+                                                      : VIN_TYPE_UNKNOWN;
         added++;
     }
     free(line);

@@ -113,7 +113,6 @@ int pool_busy(struct pool *p)
 
 /* ---- dispatcher ---- */
 
-
 static void sweep(struct pool *p, struct db *db, int64_t now, int64_t *next_counts,
                   int64_t *next_prune)
 {
@@ -181,8 +180,8 @@ static void *dispatcher_main(void *arg)
             if (db) {
                 if (sweep_due)
                     sweep(p, db, now, &next_counts, &next_prune);
-                rc = want > 0 ? inbox_claim(db, cfg->instance_id, cfg->inbox_lease_ms, want,
-                                            &items, &got)
+                rc = want > 0 ? inbox_claim(db, cfg->instance_id, cfg->inbox_lease_ms, want, &items,
+                                            &got)
                               : 0;
                 if (rc < 0)
                     str_copy(err, db_error(db), sizeof err);
@@ -194,8 +193,8 @@ static void *dispatcher_main(void *arg)
             next_claim = clock_mono_ms() + claim_ns / 1000000;
             if (rc < 0) {
                 db_failures++;
-                db_retry_at = clock_mono_ms() + backoff_delay_ms(db_failures, 100,
-                                                                 cfg->inbox_sweep_ms, &rng);
+                db_retry_at =
+                    clock_mono_ms() + backoff_delay_ms(db_failures, 100, cfg->inbox_sweep_ms, &rng);
                 if (db_failures == 1)
                     LOG_WARN(NULL, "dispatch.db", "cannot claim updates: %s", err);
             } else if (db_failures) {
@@ -278,18 +277,17 @@ static void alert_dead(struct pool *p, struct bot_ctx *ctx, const struct inbox_i
     pthread_mutex_unlock(&p->alert_mu);
     if (!send)
         return;
-    char *text = xasprintf("vinbot alert: update %lld (chat %lld, %s) failed for the last time "
-                           "after %d attempts: %s%s",
-                           (long long)it->update_id, (long long)it->chat_id, it->kind,
-                           it->attempts, error,
-                           suppressed ? " (more dead letters since the last alert: see "
-                                        "/metrics and the updates table)"
-                                      : "");
+    char *text =
+        xasprintf("vinbot alert: update %lld (chat %lld, %s) failed for the last time "
+                  "after %d attempts: %s%s",
+                  (long long)it->update_id, (long long)it->chat_id, it->kind, it->attempts, error,
+                  suppressed ? " (more dead letters since the last alert: see "
+                               "/metrics and the updates table)"
+                             : "");
     struct tg_message_out m = {.chat_id = p->cfg->admin_chat_id, .text = text};
     struct tg_result res;
     if (tg_send_message(&ctx->tg, &m, &ctx->log, &res) < 0)
-        LOG_WARN(&ctx->log, "alert.failed", "cannot alert the admin chat: %s",
-                 res.description);
+        LOG_WARN(&ctx->log, "alert.failed", "cannot alert the admin chat: %s", res.description);
     free(text);
 }
 
@@ -331,8 +329,8 @@ static void finish(struct pool *p, struct bot_ctx *ctx, const struct inbox_item 
         rc = inbox_retry(db, cfg->instance_id, it->update_id, delay, r->error);
         what = "retry";
         metrics_inc(MC_UPDATES_RETRIED);
-        LOG_WARN(&ctx->log, "update.retry", "attempt %d failed (%s); next in %lld ms",
-                 it->attempts, r->error, (long long)delay);
+        LOG_WARN(&ctx->log, "update.retry", "attempt %d failed (%s); next in %lld ms", it->attempts,
+                 r->error, (long long)delay);
     }
     if (rc < 0)
         LOG_ERROR(&ctx->log, "update.finish_failed", "cannot mark the update %s: %s", what,
@@ -369,16 +367,16 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->mu);
 
         metrics_workers_busy_add(1);
-        ctx->log = (struct log_ctx){.update_id = it.update_id, .chat_id = it.chat_id,
-                                    .worker = ctx->worker_id};
+        ctx->log = (struct log_ctx){
+            .update_id = it.update_id, .chat_id = it.chat_id, .worker = ctx->worker_id};
         int64_t t0 = clock_mono_ns();
         struct bot_result r = {.outcome = BOT_DONE};
         bot_handle(ctx, &it, &r);
         finish(p, ctx, &it, &r);
         int64_t us = (clock_mono_ns() - t0) / 1000;
         metrics_processing_observe(us);
-        LOG_DEBUG(&ctx->log, "update.finished", "kind=%s outcome=%d attempts=%d us=%lld",
-                  it.kind, (int)r.outcome, it.attempts, (long long)us);
+        LOG_DEBUG(&ctx->log, "update.finished", "kind=%s outcome=%d attempts=%d us=%lld", it.kind,
+                  (int)r.outcome, it.attempts, (long long)us);
         ctx->log = (struct log_ctx){.worker = ctx->worker_id};
         inbox_item_cleanup(&it);
         metrics_workers_busy_add(-1);
@@ -405,7 +403,8 @@ int pool_start(struct pool *p)
         if (n > 0)
             LOG_WARN(NULL, "inbox.requeued",
                      "%d updates were held by this instance (%s) when it last stopped; queued "
-                     "again", n, cfg->instance_id);
+                     "again",
+                     n, cfg->instance_id);
         db_pool_put(p->dbp, db);
     }
 
@@ -463,8 +462,10 @@ bool pool_drain(struct pool *p, int64_t deadline_ms)
         char err[256];
         struct db *db = db_pool_get(p->dbp, DB_BORROW_MS, err, sizeof err);
         if (!db || inbox_release(db, cfg->instance_id, ids, n) < 0)
-            LOG_WARN(NULL, "drain.release", "could not give back %d unstarted updates; their "
-                     "lease will expire", n);
+            LOG_WARN(NULL, "drain.release",
+                     "could not give back %d unstarted updates; their "
+                     "lease will expire",
+                     n);
         else
             LOG_INFO(NULL, "drain.released", "gave back %d claimed updates not yet started", n);
         db_pool_put(p->dbp, db);
@@ -497,8 +498,10 @@ bool pool_drain(struct pool *p, int64_t deadline_ms)
         struct db *db = db_pool_get(p->dbp, 1000, err, sizeof err);
         int requeued = db ? inbox_requeue_owner(db, cfg->instance_id) : -1;
         db_pool_put(p->dbp, db);
-        LOG_WARN(NULL, "drain.timeout", "%d updates still in progress at the deadline; %d "
-                 "requeued for another instance", busy, requeued);
+        LOG_WARN(NULL, "drain.timeout",
+                 "%d updates still in progress at the deadline; %d "
+                 "requeued for another instance",
+                 busy, requeued);
         return false;
     }
     for (int i = 0; i < p->started; i++) {

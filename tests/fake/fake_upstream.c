@@ -32,12 +32,12 @@
 struct rule {
     char service[16];
     char method[64];
-    int64_t chat_id;   /* 0 = any */
+    int64_t chat_id; /* 0 = any */
     int status;
     int retry_after;
     char *description;
-    char *body;        /* raw body to send instead */
-    int times;         /* -1 = until cleared */
+    char *body; /* raw body to send instead */
+    int times;  /* -1 = until cleared */
     int delay_ms;
     bool hang;
 };
@@ -56,7 +56,8 @@ static FILE *log_file;
 static const char *fixtures = "tests/fixtures";
 static volatile sig_atomic_t stop;
 
-static const char *const services[] = {"telegram", "vpic", "recalls", "autodev", "control", "unknown"};
+static const char *const services[] = {"telegram", "vpic",    "recalls",
+                                       "autodev",  "control", "unknown"};
 
 static int service_index(const char *s)
 {
@@ -106,8 +107,10 @@ static enum MHD_Result send_raw(struct MHD_Connection *c, unsigned status, const
 
 static enum MHD_Result send_json(struct MHD_Connection *c, unsigned status, json_object *o)
 {
-    enum MHD_Result r = send_raw(c, status, "application/json",
-                                 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), 0);
+    enum MHD_Result r = send_raw(
+        c, status, "application/json",
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+        0);
     json_object_put(o);
     return r;
 }
@@ -158,7 +161,8 @@ static void urldecode_into(json_object *o, const char *form)
         for (char *s = v, *d = v;; s++, d++) {
             if (*s == '+') {
                 *d = ' ';
-            } else if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+            } else if (*s == '%' && isxdigit((unsigned char)s[1]) &&
+                       isxdigit((unsigned char)s[2])) {
                 char hex[3] = {s[1], s[2], 0};
                 *d = (char)strtol(hex, NULL, 16);
                 s += 2;
@@ -228,7 +232,9 @@ static void log_request(const char *service, const char *method, const char *htt
     n = json_object_object_get_ex(by_method, method, &v) ? json_object_get_int64(v) : 0;
     json_object_object_add(by_method, method, json_object_new_int64(n + 1));
     if (log_file) {
-        fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), log_file);
+        fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                    JSON_C_TO_STRING_NOSLASHESCAPE),
+              log_file);
         fputc('\n', log_file);
         fflush(log_file);
     }
@@ -305,17 +311,22 @@ static bool apply_rule(struct MHD_Connection *c, const char *service, struct rul
             switch (r->status) {
             case 429: desc = "Too Many Requests: retry after N"; break;
             case 403: desc = "Forbidden: bot was blocked by the user"; break;
-            case 400: desc = "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte offset 0"; break;
+            case 400:
+                desc = "Bad Request: can't parse entities: Unsupported start tag \"x\" at byte "
+                       "offset 0";
+                break;
             case 401: desc = "Unauthorized"; break;
             default: desc = "Internal Server Error"; break;
             }
         }
         char d[256];
         if (r->status == 429 && !r->description)
-            snprintf(d, sizeof d, "Too Many Requests: retry after %d", r->retry_after ? r->retry_after : 1);
+            snprintf(d, sizeof d, "Too Many Requests: retry after %d",
+                     r->retry_after ? r->retry_after : 1);
         else
             str_copy(d, desc, sizeof d);
-        *ret = tg_error(c, r->status, d, r->status == 429 ? (r->retry_after ? r->retry_after : 1) : 0, 0);
+        *ret = tg_error(c, r->status, d,
+                        r->status == 429 ? (r->retry_after ? r->retry_after : 1) : 0, 0);
         return true;
     }
     char body[256];
@@ -329,9 +340,9 @@ static bool apply_rule(struct MHD_Connection *c, const char *service, struct rul
 /* Telegram's HTML check, roughly: tags must be allowed and balanced, & must start an entity. */
 static bool html_ok(const char *s, char *why, size_t whylen)
 {
-    static const char *const allowed[] = {"b", "strong", "i", "em", "u", "ins", "s", "strike",
-                                          "del", "span", "tg-spoiler", "a", "code", "pre",
-                                          "blockquote", "tg-emoji"};
+    static const char *const allowed[] = {
+        "b",   "strong", "i",          "em", "u",    "ins", "s",          "strike",
+        "del", "span",   "tg-spoiler", "a",  "code", "pre", "blockquote", "tg-emoji"};
     char stack[32][16];
     int depth = 0;
     size_t byte = 0;
@@ -339,7 +350,8 @@ static bool html_ok(const char *s, char *why, size_t whylen)
         if (*p == '&') {
             const char *semi = strchr(p, ';');
             if (!semi || semi - p > 10) {
-                snprintf(why, whylen, "Can't find end of the entity starting at byte offset %zu", byte);
+                snprintf(why, whylen, "Can't find end of the entity starting at byte offset %zu",
+                         byte);
                 return false;
             }
             continue;
@@ -364,13 +376,15 @@ static bool html_ok(const char *s, char *why, size_t whylen)
             if (strlen(allowed[i]) == nlen && strncasecmp(allowed[i], name, nlen) == 0)
                 ok = true;
         if (!ok || nlen == 0 || nlen >= 16) {
-            snprintf(why, whylen, "Unsupported start tag \"%.*s\" at byte offset %zu", (int)MIN(nlen, 20), name, byte);
+            snprintf(why, whylen, "Unsupported start tag \"%.*s\" at byte offset %zu",
+                     (int)MIN(nlen, 20), name, byte);
             return false;
         }
         if (closing) {
             if (depth == 0 || strncasecmp(stack[depth - 1], name, nlen) != 0 ||
                 stack[depth - 1][nlen] != '\0') {
-                snprintf(why, whylen, "Can't find end tag corresponding to start tag at byte offset %zu", byte);
+                snprintf(why, whylen,
+                         "Can't find end tag corresponding to start tag at byte offset %zu", byte);
                 return false;
             }
             depth--;
@@ -387,7 +401,8 @@ static bool html_ok(const char *s, char *why, size_t whylen)
         p = end;
     }
     if (depth) {
-        snprintf(why, whylen, "Can't find end tag corresponding to start tag \"%s\"", stack[depth - 1]);
+        snprintf(why, whylen, "Can't find end tag corresponding to start tag \"%s\"",
+                 stack[depth - 1]);
         return false;
     }
     return true;
@@ -435,7 +450,10 @@ static enum MHD_Result tg_get_updates(struct MHD_Connection *c, json_object *p)
     pthread_mutex_lock(&mu);
     if (webhook_url && *webhook_url) {
         pthread_mutex_unlock(&mu);
-        return tg_error(c, 409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first", 0, 0);
+        return tg_error(c, 409,
+                        "Conflict: can't use getUpdates method while webhook is active; use "
+                        "deleteWebhook to delete the webhook first",
+                        0, 0);
     }
     json_object *result = json_object_new_array();
     for (;;) {
@@ -451,7 +469,8 @@ static enum MHD_Result tg_get_updates(struct MHD_Connection *c, json_object *p)
         queued_updates = keep;
         n = json_object_array_length(queued_updates);
         for (size_t i = 0; i < n && (int64_t)json_object_array_length(result) < limit; i++)
-            json_object_array_add(result, json_object_get(json_object_array_get_idx(queued_updates, i)));
+            json_object_array_add(result,
+                                  json_object_get(json_object_array_get_idx(queued_updates, i)));
         int64_t left = until - clock_mono_ms();
         if (json_object_array_length(result) > 0 || left <= 0 || stop)
             break;
@@ -524,7 +543,8 @@ static enum MHD_Result telegram(struct MHD_Connection *c, const char *url, const
             json_object_object_add(m, "date", json_object_new_int64(clock_real_ms() / 1000));
             json_object *chat = json_object_new_object();
             json_object_object_add(chat, "id", json_object_new_int64(chat_id));
-            json_object_object_add(chat, "type", json_object_new_string(chat_id < 0 ? "supergroup" : "private"));
+            json_object_object_add(chat, "type",
+                                   json_object_new_string(chat_id < 0 ? "supergroup" : "private"));
             json_object_object_add(m, "chat", chat);
             json_object_object_add(m, "text", json_object_new_string(text));
             ret = tg_ok(c, m);
@@ -537,7 +557,9 @@ static enum MHD_Result telegram(struct MHD_Connection *c, const char *url, const
             if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
                 secret_ok = false;
         if (u && *u && strncmp(u, "https://", 8) != 0)
-            ret = tg_error(c, 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook", 0, 0);
+            ret = tg_error(c, 400,
+                           "Bad Request: bad webhook: An HTTPS URL must be provided for webhook", 0,
+                           0);
         else if (!secret_ok)
             ret = tg_error(c, 400, "Bad Request: secret token contains unallowed characters", 0, 0);
         else {
@@ -548,7 +570,9 @@ static enum MHD_Result telegram(struct MHD_Connection *c, const char *url, const
             json_object *o = json_object_new_object();
             json_object_object_add(o, "ok", json_object_new_boolean(1));
             json_object_object_add(o, "result", json_object_new_boolean(1));
-            json_object_object_add(o, "description", json_object_new_string(u && *u ? "Webhook was set" : "Webhook was deleted"));
+            json_object_object_add(
+                o, "description",
+                json_object_new_string(u && *u ? "Webhook was set" : "Webhook was deleted"));
             ret = send_json(c, 200, o);
         }
     } else if (strcasecmp(method, "deleteWebhook") == 0) {
@@ -609,7 +633,8 @@ static bool vin_shape_ok(const char *v)
     if (strlen(v) != 17)
         return false;
     for (const char *p = v; *p; p++)
-        if (!isalnum((unsigned char)*p) || *p == 'I' || *p == 'O' || *p == 'Q' || islower((unsigned char)*p))
+        if (!isalnum((unsigned char)*p) || *p == 'I' || *p == 'O' || *p == 'Q' ||
+            islower((unsigned char)*p))
             return false;
     return true;
 }
@@ -641,21 +666,40 @@ static json_object *synth_vpic(const char *vin)
     if (yp && vin[9])
         snprintf(year, sizeof year, "%d", 2010 + (int)(yp - years));
     json_object *r = json_object_new_object();
-    const char *keys[][2] = {{"Make", make}, {"Model", model}, {"ModelYear", year},
-                             {"Trim", ""}, {"Series", ""}, {"BodyClass", "Sedan/Saloon"},
-                             {"VehicleType", "PASSENGER CAR"}, {"DriveType", "FWD/Front-Wheel Drive"},
-                             {"FuelTypePrimary", "Gasoline"}, {"EngineCylinders", "4"},
-                             {"DisplacementL", "2.0"}, {"EngineHP", ""}, {"TransmissionStyle", ""},
-                             {"PlantCountry", country}, {"PlantCity", ""},
-                             {"Manufacturer", make}, {"Doors", "4"}, {"ErrorCode", "0"},
-                             {"ErrorText", "0 - VIN decoded clean. Check Digit (9th position) is correct"},
-                             {"AdditionalErrorText", ""}, {"SuggestedVIN", ""}, {"PossibleValues", ""},
-                             {"VIN", vin}};
+    const char *keys[][2] = {
+        {"Make", make},
+        {"Model", model},
+        {"ModelYear", year},
+        {"Trim", ""},
+        {"Series", ""},
+        {"BodyClass", "Sedan/Saloon"},
+        {"VehicleType", "PASSENGER CAR"},
+        {"DriveType", "FWD/Front-Wheel Drive"},
+        {"FuelTypePrimary", "Gasoline"},
+        {"EngineCylinders", "4"},
+        {"DisplacementL", "2.0"},
+        {"EngineHP", ""},
+        {"TransmissionStyle", ""},
+        {"PlantCountry", country},
+        {"PlantCity", ""},
+        {"Manufacturer", make},
+        {"Doors", "4"},
+        {"ErrorCode", "0"},
+        {"ErrorText", "0 - VIN decoded clean. Check Digit (9th position) is correct"},
+        {"AdditionalErrorText", ""},
+        {"SuggestedVIN", ""},
+        {"PossibleValues", ""},
+        {"VIN", vin}};
     for (size_t i = 0; i < ARRAY_LEN(keys); i++)
         json_object_object_add(r, keys[i][0], json_object_new_string(keys[i][1]));
     json_object *o = json_object_new_object();
     json_object_object_add(o, "Count", json_object_new_int(1));
-    json_object_object_add(o, "Message", json_object_new_string("Results returned successfully. NOTE: Any missing decoded values should be interpreted as NHTSA does not have data on the specific variable. Missing value should NOT be interpreted as an indication that a feature or technology is unavailable for a vehicle."));
+    json_object_object_add(
+        o, "Message",
+        json_object_new_string("Results returned successfully. NOTE: Any missing decoded values "
+                               "should be interpreted as NHTSA does not have data on the specific "
+                               "variable. Missing value should NOT be interpreted as an indication "
+                               "that a feature or technology is unavailable for a vehicle."));
     char crit[64];
     snprintf(crit, sizeof crit, "VIN(s): %s", vin);
     json_object_object_add(o, "SearchCriteria", json_object_new_string(crit));
@@ -683,11 +727,14 @@ static enum MHD_Result vpic(struct MHD_Connection *c, const char *url, const cha
     }
     delay_for("vpic");
     char path[1024];
-    if (strcasecmp(endpoint, "DecodeVinValues") == 0 || strcasecmp(endpoint, "DecodeVinValuesExtended") == 0) {
+    if (strcasecmp(endpoint, "DecodeVinValues") == 0 ||
+        strcasecmp(endpoint, "DecodeVinValuesExtended") == 0) {
         const char *vin = rest[el] == '/' ? rest + el + 1 : "";
         if (!*vin) {
             json_object *o = json_object_new_object();
-            json_object_object_add(o, "message", json_object_new_string("No HTTP resource was found that matches the request URI."));
+            json_object_object_add(
+                o, "message",
+                json_object_new_string("No HTTP resource was found that matches the request URI."));
             return send_json(c, 404, o);
         }
         snprintf(path, sizeof path, "%s/vpic/%s.json", fixtures, vin);
@@ -706,7 +753,8 @@ static enum MHD_Result vpic(struct MHD_Connection *c, const char *url, const cha
         snprintf(path, sizeof path, "%s/vpic/models-%s-%s.json", fixtures, make, year);
         json_object *o = json_object_new_object();
         json_object_object_add(o, "Count", json_object_new_int(0));
-        json_object_object_add(o, "Message", json_object_new_string("Response returned successfully"));
+        json_object_object_add(o, "Message",
+                               json_object_new_string("Response returned successfully"));
         json_object_object_add(o, "Results", json_object_new_array());
         return serve_fixture_or(c, path, o, 200);
     }
@@ -804,7 +852,8 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *url, const 
         nrules = 0;
         pthread_mutex_unlock(&mu);
         ret = send_raw(c, 200, "application/json", "{\"ok\":true}", 0);
-    } else if (strcmp(url, "/_control/fault") == 0 && p && json_object_is_type(p, json_type_object)) {
+    } else if (strcmp(url, "/_control/fault") == 0 && p &&
+               json_object_is_type(p, json_type_object)) {
         struct rule r;
         memset(&r, 0, sizeof r);
         const char *s = param_str(p, "service");
@@ -838,8 +887,10 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *url, const 
         pthread_mutex_unlock(&mu);
         if (full)
             free_rule(&r);
-        ret = send_raw(c, full ? 507 : 200, "application/json", full ? "{\"ok\":false}" : "{\"ok\":true}", 0);
-    } else if (strcmp(url, "/_control/updates") == 0 && p && json_object_is_type(p, json_type_array)) {
+        ret = send_raw(c, full ? 507 : 200, "application/json",
+                       full ? "{\"ok\":false}" : "{\"ok\":true}", 0);
+    } else if (strcmp(url, "/_control/updates") == 0 && p &&
+               json_object_is_type(p, json_type_array)) {
         pthread_mutex_lock(&mu);
         size_t n = json_object_array_length(p);
         for (size_t i = 0; i < n; i++)
@@ -859,14 +910,16 @@ static enum MHD_Result control(struct MHD_Connection *c, const char *url, const 
         json_object_object_add(o, "requests", json_object_new_int64(n_requests));
         json_object_object_add(o, "by_service", json_object_get(by_service));
         json_object_object_add(o, "by_method", json_object_get(by_method));
-        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
         char *copy = xstrdup(text);
         pthread_mutex_unlock(&mu);
         json_object_put(o);
         ret = send_raw(c, 200, "application/json", copy, 0);
         free(copy);
     } else {
-        ret = send_raw(c, 400, "application/json", "{\"ok\":false,\"error\":\"bad control request\"}", 0);
+        ret = send_raw(c, 400, "application/json",
+                       "{\"ok\":false,\"error\":\"bad control request\"}", 0);
     }
     json_object_put(p);
     return ret;

@@ -118,16 +118,26 @@ int main(int argc, char **argv)
 {
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
-        if (!strcmp(k, "--url")) url = v;
-        else if (!strcmp(k, "--secret")) secret = v;
-        else if (!strcmp(k, "--chats")) chats = atol(v);
-        else if (!strcmp(k, "--per-chat")) per_chat = atol(v);
-        else if (!strcmp(k, "--start-id")) start_id = atoll(v);
-        else if (!strcmp(k, "--chat-base")) chat_base = atoll(v);
-        else if (!strcmp(k, "--concurrency")) concurrency = atol(v);
-        else if (!strcmp(k, "--retry-ms")) retry_ms = atol(v);
-        else if (!strcmp(k, "--acked")) acked_path = v;
-        else if (!strcmp(k, "--text-prefix")) prefix = v;
+        if (!strcmp(k, "--url"))
+            url = v;
+        else if (!strcmp(k, "--secret"))
+            secret = v;
+        else if (!strcmp(k, "--chats"))
+            chats = atol(v);
+        else if (!strcmp(k, "--per-chat"))
+            per_chat = atol(v);
+        else if (!strcmp(k, "--start-id"))
+            start_id = atoll(v);
+        else if (!strcmp(k, "--chat-base"))
+            chat_base = atoll(v);
+        else if (!strcmp(k, "--concurrency"))
+            concurrency = atol(v);
+        else if (!strcmp(k, "--retry-ms"))
+            retry_ms = atol(v);
+        else if (!strcmp(k, "--acked"))
+            acked_path = v;
+        else if (!strcmp(k, "--text-prefix"))
+            prefix = v;
         else {
             fprintf(stderr, "burst: unknown option %s\n", k);
             return 2;

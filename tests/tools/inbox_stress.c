@@ -78,9 +78,13 @@ static void fill(struct slot *s, int chat, int seq)
              "\"type\":\"private\"},\"text\":\"n%d\"}}",
              (long long)id, seq, 500 + chat, seq);
     strcpy(s->kind, "message");
-    s->put = (struct inbox_put){.update_id = id, .chat_id = 500 + chat, .kind = s->kind,
-                                .payload = s->payload, .payload_len = strlen(s->payload),
-                                .done = on_done, .ud = s};
+    s->put = (struct inbox_put){.update_id = id,
+                                .chat_id = 500 + chat,
+                                .kind = s->kind,
+                                .payload = s->payload,
+                                .payload_len = strlen(s->payload),
+                                .done = on_done,
+                                .ud = s};
     atomic_store(&s->result, -1);
 }
 
@@ -116,7 +120,7 @@ static int count(struct db *db, const char *sql)
 /* ---- claimers ---- */
 
 static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
-static int held[CHATS];       /* updates of each chat held right now */
+static int held[CHATS]; /* updates of each chat held right now */
 static int64_t last_done[CHATS];
 static atomic_int violations, order_violations, finished, claim_errors;
 static _Atomic bool failed_once[TOTAL];
@@ -213,8 +217,8 @@ int main(void)
     t_end();
     t_begin("group commit: fewer commits than rows");
     int64_t commits = metrics_get(MC_INBOX_COMMITS);
-    printf("  %d rows in %lld commits (%.1f rows/commit), %.0f rows/s\n", TOTAL,
-           (long long)commits, (double)TOTAL / (double)(commits ? commits : 1), TOTAL / secs);
+    printf("  %d rows in %lld commits (%.1f rows/commit), %.0f rows/s\n", TOTAL, (long long)commits,
+           (double)TOTAL / (double)(commits ? commits : 1), TOTAL / secs);
     T_CHECK(commits > 0 && commits < TOTAL);
     T_CHECK(atomic_load(&woken) > 0);
     t_end();
@@ -257,7 +261,8 @@ int main(void)
     wait_done(3);
     for (int i = 0; i < 3; i++)
         T_EQ_INT(atomic_load(&odd[i].result), INBOX_STORED);
-    T_EQ_INT(count(db, "SELECT count(*) FROM updates WHERE update_id >= 90000 AND chat_id IS NULL"), 3);
+    T_EQ_INT(count(db, "SELECT count(*) FROM updates WHERE update_id >= 90000 AND chat_id IS NULL"),
+             3);
     t_end();
     inbox_stop(ib);
     inbox_free(ib);

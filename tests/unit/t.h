@@ -58,7 +58,7 @@ static inline int t_done(void)
 #define T_EQ_STR(a, b)                                                                             \
     do {                                                                                           \
         const char *t_a_ = (a), *t_b_ = (b);                                                       \
-        if (!t_a_ || !t_b_ || strcmp(t_a_, t_b_) != 0)                                            \
+        if (!t_a_ || !t_b_ || strcmp(t_a_, t_b_) != 0)                                             \
             T_FAILF("%s == %s: \"%s\" != \"%s\"", #a, #b, t_a_ ? t_a_ : "(null)",                  \
                     t_b_ ? t_b_ : "(null)");                                                       \
     } while (0)

@@ -33,10 +33,21 @@ static void test_defaults(void)
 
 static void test_every_problem_listed(void)
 {
-    const char *env[] = {"PORT", "http", "WORKERS", "0", "LOG_LEVEL", "loud",
-                         "TELEGRAM_WEBHOOK_URL", "http://example.com/webhook",
-                         "TELEGRAM_WEBHOOK_SECRET", "has spaces!", "UPSTASH_REDIS_REST_URL",
-                         "https://x.upstash.io", "REDIS_URL", "rediss://secure", NULL};
+    const char *env[] = {"PORT",
+                         "http",
+                         "WORKERS",
+                         "0",
+                         "LOG_LEVEL",
+                         "loud",
+                         "TELEGRAM_WEBHOOK_URL",
+                         "http://example.com/webhook",
+                         "TELEGRAM_WEBHOOK_SECRET",
+                         "has spaces!",
+                         "UPSTASH_REDIS_REST_URL",
+                         "https://x.upstash.io",
+                         "REDIS_URL",
+                         "rediss://secure",
+                         NULL};
     struct config c;
     char err[4096];
     T_EQ_INT(config_load(&c, CONFIG_SERVE, lookup, env, err, sizeof err), -1);
@@ -54,8 +65,13 @@ static void test_every_problem_listed(void)
 
 static void test_secret_values_never_echoed(void)
 {
-    const char *env[] = {"DATABASE_URL", "postgres://u:hunter2@db/x", "ADMIN_CHAT_ID", "notanumber",
-                         "TELEGRAM_BOT_TOKEN", "1:SECRET", NULL};
+    const char *env[] = {"DATABASE_URL",
+                         "postgres://u:hunter2@db/x",
+                         "ADMIN_CHAT_ID",
+                         "notanumber",
+                         "TELEGRAM_BOT_TOKEN",
+                         "1:SECRET",
+                         NULL};
     struct config c;
     char err[1024];
     T_EQ_INT(config_load(&c, CONFIG_SERVE, lookup, env, err, sizeof err), -1);
@@ -79,8 +95,8 @@ static void test_modes(void)
 
 static void test_empty_means_unset(void)
 {
-    const char *env[] = {"DATABASE_URL", "host=/tmp dbname=x", "PORT", "", "INSTANCE_ID", "me",
-                         NULL};
+    const char *env[] = {
+        "DATABASE_URL", "host=/tmp dbname=x", "PORT", "", "INSTANCE_ID", "me", NULL};
     struct config c;
     char err[1024];
     T_EQ_INT(config_load(&c, CONFIG_SERVE, lookup, env, err, sizeof err), 0);

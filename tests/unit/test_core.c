@@ -47,9 +47,10 @@ static void test_log_format(void)
     size_t n = log_format(line, sizeof line, 1777636800123LL, LOG_LEVEL_INFO, &ctx, "vin.decoded",
                           "source=cache \"quoted\"");
     T_CHECK(n > 0 && line[n - 1] == '\n');
-    T_EQ_STR(line, "{\"ts\":\"2026-05-01T12:00:00.123Z\",\"level\":\"info\",\"event\":\"vin.decoded\","
-                   "\"update_id\":812,\"chat_id\":-42,\"worker\":3,\"msg\":\"source=cache "
-                   "\\\"quoted\\\"\"}\n");
+    T_EQ_STR(line,
+             "{\"ts\":\"2026-05-01T12:00:00.123Z\",\"level\":\"info\",\"event\":\"vin.decoded\","
+             "\"update_id\":812,\"chat_id\":-42,\"worker\":3,\"msg\":\"source=cache "
+             "\\\"quoted\\\"\"}\n");
     /* every line is valid JSON */
     json_object *o = json_tokener_parse(line);
     T_CHECK(o && json_object_is_type(o, json_type_object));
@@ -75,8 +76,9 @@ static void test_log_masks_secrets(void)
     log_init(LOG_LEVEL_DEBUG, f);
     log_add_secret("123456:ABC-secret-token");
     log_add_secret("abc"); /* too short to mask safely: ignored */
-    LOG_INFO(NULL, "tg.call", "POST https://api.telegram.org/bot123456:ABC-secret-token/sendMessage"
-                              " and again 123456:ABC-secret-token abc");
+    LOG_INFO(NULL, "tg.call",
+             "POST https://api.telegram.org/bot123456:ABC-secret-token/sendMessage"
+             " and again 123456:ABC-secret-token abc");
     LOG_DEBUG(NULL, "dbg", "shown at debug");
     log_init(LOG_LEVEL_WARN, f);
     LOG_INFO(NULL, "hidden", "below threshold");

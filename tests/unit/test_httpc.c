@@ -12,12 +12,12 @@
 #include "net/httpc.h"
 #include "t.h"
 
-static atomic_int hits;         /* requests served */
-static atomic_int fail_first;   /* answer the first N requests with fail_status */
+static atomic_int hits;       /* requests served */
+static atomic_int fail_first; /* answer the first N requests with fail_status */
 static atomic_int fail_status;
-static atomic_int sleep_ms;     /* delay every answer */
-static atomic_int big_body;     /* answer with this many bytes */
-static atomic_int connections;  /* distinct connections seen */
+static atomic_int sleep_ms;    /* delay every answer */
+static atomic_int big_body;    /* answer with this many bytes */
+static atomic_int connections; /* distinct connections seen */
 
 static void on_conn(void *cls, struct MHD_Connection *c, void **socket_context,
                     enum MHD_ConnectionNotificationCode code)
@@ -187,8 +187,8 @@ static void test_timeout_within_deadline(void)
 static void test_body_cap(void)
 {
     reset(0, 0, 0, 100000);
-    struct httpc_opts o = {.connect_timeout_ms = 1000, .timeout_ms = 2000, .deadline_ms = 3000,
-                           .max_body = 1000};
+    struct httpc_opts o = {
+        .connect_timeout_ms = 1000, .timeout_ms = 2000, .deadline_ms = 3000, .max_body = 1000};
     struct httpc *small = httpc_new(&o);
     struct httpc_resp resp;
     httpc_resp_init(&resp);
@@ -204,9 +204,11 @@ static void test_connect_refused(void)
 {
     struct httpc_resp resp;
     httpc_resp_init(&resp);
-    struct httpc_req req = {.upstream = "telegram", .endpoint = "sendMessage",
+    struct httpc_req req = {.upstream = "telegram",
+                            .endpoint = "sendMessage",
                             .url = "http://127.0.0.1:1/botSECRET-TOKEN-123/sendMessage",
-                            .max_attempts = 2, .deadline_ms = 2000};
+                            .max_attempts = 2,
+                            .deadline_ms = 2000};
     char *mem = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&mem, &len);
@@ -274,18 +276,21 @@ static void test_metrics_counted(void)
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    srv = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                               MHD_USE_ERROR_LOG,
-                           0, NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_conn,
-                           NULL, MHD_OPTION_END);
+    srv = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0,
+        NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_conn, NULL, MHD_OPTION_END);
     if (!srv) {
         fprintf(stderr, "cannot start the test server\n");
         return 99;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv, MHD_DAEMON_INFO_BIND_PORT);
     snprintf(base, sizeof base, "http://127.0.0.1:%u/", (unsigned)info->port);
-    struct httpc_opts o = {.connect_timeout_ms = 1000, .timeout_ms = 2000, .deadline_ms = 5000,
-                           .max_body = 1 << 20, .retry_base_ms = 20, .retry_max_ms = 100};
+    struct httpc_opts o = {.connect_timeout_ms = 1000,
+                           .timeout_ms = 2000,
+                           .deadline_ms = 5000,
+                           .max_body = 1 << 20,
+                           .retry_base_ms = 20,
+                           .retry_max_ms = 100};
     hc = httpc_new(&o);
 
     T_RUN(test_ok_and_keepalive);

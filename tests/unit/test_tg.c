@@ -7,10 +7,10 @@
 
 struct pcase {
     const char *name, *json;
-    int ok;            /* 0 = must parse, -1 = must be refused */
+    int ok; /* 0 = must parse, -1 = must be refused */
     long long update_id, chat_id;
     const char *kind;
-    const char *err;   /* substring of the refusal */
+    const char *err; /* substring of the refusal */
 };
 
 static const struct pcase pcases[] = {
@@ -26,8 +26,9 @@ static const struct pcase pcases[] = {
      "\"text\":\"/vin@vinbot_bot 1HGCM82633A004352\",\"entities\":[{\"type\":\"bot_command\","
      "\"offset\":0,\"length\":15}]}}",
      0, 2, -1001234567890LL, "message", NULL},
-    {"edited", "{\"update_id\":3,\"edited_message\":{\"message_id\":5,\"chat\":{\"id\":9,\"type\":"
-               "\"private\"},\"text\":\"x\"}}",
+    {"edited",
+     "{\"update_id\":3,\"edited_message\":{\"message_id\":5,\"chat\":{\"id\":9,\"type\":"
+     "\"private\"},\"text\":\"x\"}}",
      0, 3, 9, "edited_message", NULL},
     {"callback-with-message",
      "{\"update_id\":4,\"callback_query\":{\"id\":\"4382bfdwdsb323b2d9\",\"from\":{\"id\":1111111,"
@@ -45,27 +46,33 @@ static const struct pcase pcases[] = {
      "\"new_chat_member\":{\"status\":\"kicked\",\"user\":{\"id\":1,\"is_bot\":true,"
      "\"first_name\":\"b\"},\"until_date\":0}}}",
      0, 6, 55, "my_chat_member", NULL},
-    {"channel-post", "{\"update_id\":7,\"channel_post\":{\"message_id\":1,\"sender_chat\":{\"id\":"
-                     "-100500,\"type\":\"channel\"},\"chat\":{\"id\":-100500,\"type\":\"channel\"},"
-                     "\"date\":1,\"text\":\"hello\"}}",
+    {"channel-post",
+     "{\"update_id\":7,\"channel_post\":{\"message_id\":1,\"sender_chat\":{\"id\":"
+     "-100500,\"type\":\"channel\"},\"chat\":{\"id\":-100500,\"type\":\"channel\"},"
+     "\"date\":1,\"text\":\"hello\"}}",
      0, 7, -100500, "channel_post", NULL},
-    {"inline-query", "{\"update_id\":8,\"inline_query\":{\"id\":\"1\",\"from\":{\"id\":99,\"is_bot\":"
-                     "false,\"first_name\":\"A\"},\"query\":\"vin\",\"offset\":\"\"}}",
+    {"inline-query",
+     "{\"update_id\":8,\"inline_query\":{\"id\":\"1\",\"from\":{\"id\":99,\"is_bot\":"
+     "false,\"first_name\":\"A\"},\"query\":\"vin\",\"offset\":\"\"}}",
      0, 8, 99, "inline_query", NULL},
     {"poll-no-chat", "{\"update_id\":9,\"poll\":{\"id\":\"p\",\"question\":\"?\",\"options\":[]}}",
      0, 9, 0, "poll", NULL},
-    {"future-kind", "{\"update_id\":10,\"guest_message\":{\"chat\":{\"id\":5,\"type\":\"private\"}}}",
-     0, 10, 5, "guest_message", NULL},
-    {"reaction", "{\"update_id\":11,\"message_reaction\":{\"chat\":{\"id\":8,\"type\":\"private\"},"
-                 "\"message_id\":1,\"date\":1,\"old_reaction\":[],\"new_reaction\":[]}}",
+    {"future-kind",
+     "{\"update_id\":10,\"guest_message\":{\"chat\":{\"id\":5,\"type\":\"private\"}}}", 0, 10, 5,
+     "guest_message", NULL},
+    {"reaction",
+     "{\"update_id\":11,\"message_reaction\":{\"chat\":{\"id\":8,\"type\":\"private\"},"
+     "\"message_id\":1,\"date\":1,\"old_reaction\":[],\"new_reaction\":[]}}",
      0, 11, 8, "message_reaction", NULL},
-    {"join-request", "{\"update_id\":12,\"chat_join_request\":{\"chat\":{\"id\":-77,\"type\":"
-                     "\"supergroup\"},\"from\":{\"id\":3,\"is_bot\":false,\"first_name\":\"x\"},"
-                     "\"user_chat_id\":3,\"date\":1}}",
+    {"join-request",
+     "{\"update_id\":12,\"chat_join_request\":{\"chat\":{\"id\":-77,\"type\":"
+     "\"supergroup\"},\"from\":{\"id\":3,\"is_bot\":false,\"first_name\":\"x\"},"
+     "\"user_chat_id\":3,\"date\":1}}",
      0, 12, -77, "chat_join_request", NULL},
     {"update-id-only", "{\"update_id\":13}", 0, 13, 0, "none", NULL},
-    {"big-ids", "{\"update_id\":9007199254740991,\"message\":{\"message_id\":1,\"chat\":{\"id\":"
-                "-1009007199254740,\"type\":\"supergroup\"},\"text\":\"x\"}}",
+    {"big-ids",
+     "{\"update_id\":9007199254740991,\"message\":{\"message_id\":1,\"chat\":{\"id\":"
+     "-1009007199254740,\"type\":\"supergroup\"},\"text\":\"x\"}}",
      0, 9007199254740991LL, -1009007199254740LL, "message", NULL},
     {"whitespace-around", "  \n{\"update_id\":14,\"message\":{\"chat\":{\"id\":1}}}\n ", 0, 14, 1,
      "message", NULL},
@@ -202,7 +209,9 @@ static void test_utf16_entities(void)
     T_EQ_INT(off, 5);
     T_EQ_INT(len, 4);
     /* "é" is 2 bytes, 1 unit; out-of-range spans are clamped */
-    tg_utf16_span_to_bytes("\xc3\xa9" "ab", 4, 1, 10, &off, &len);
+    tg_utf16_span_to_bytes("\xc3\xa9"
+                           "ab",
+                           4, 1, 10, &off, &len);
     T_EQ_INT(off, 2);
     T_EQ_INT(len, 2);
     tg_utf16_span_to_bytes("ab", 2, 5, 1, &off, &len);

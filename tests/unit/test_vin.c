@@ -95,14 +95,9 @@ static void check_row(char **f, int nf)
                     T_FAILF("candidate %s not offered", want);
                 break;
             }
-            case 'S':
-                T_EQ_STR(r.serial, want);
-                break;
-            case 'K':
-                T_EQ_STR(r.wmi, want);
-                break;
-            default:
-                T_FAILF("unknown expectation %s", n);
+            case 'S': T_EQ_STR(r.serial, want); break;
+            case 'K': T_EQ_STR(r.wmi, want); break;
+            default: T_FAILF("unknown expectation %s", n);
             }
         }
     }
@@ -168,9 +163,9 @@ static int run_table(void)
 
 struct xcase {
     const char *name, *text;
-    int n;              /* matches expected */
-    const char *first;  /* cleaned VIN of the first match, or NULL */
-    bool first_near;    /* first match is a near miss */
+    int n;             /* matches expected */
+    const char *first; /* cleaned VIN of the first match, or NULL */
+    bool first_near;   /* first match is a near miss */
 };
 
 static const struct xcase xcases[] = {
@@ -197,8 +192,7 @@ static const struct xcase xcases[] = {
     {"x-digits-17", "order 12345678901234567 shipped", 0, NULL, false},
     {"x-empty", "", 0, NULL, false},
     {"x-short-words", "hi there, how are you today?", 0, NULL, false},
-    {"x-url", "see https://example.com/cars/1HGCM82633A004352/info", 1, "1HGCM82633A004352",
-     false},
+    {"x-url", "see https://example.com/cars/1HGCM82633A004352/info", 1, "1HGCM82633A004352", false},
     {"x-newline-split", "1HGCM82633\nA004352", 0, NULL, false},
     {"x-ten-words", "a b c d e f g h i j k", 0, NULL, false},
     {"x-tracking", "UPS 1Z999AA10123456784", 1, "1Z999AA10123456784", true},
@@ -377,9 +371,10 @@ static void test_json_shape(void)
     struct buf b;
     buf_init(&b, 1 << 16);
     T_EQ_INT(vin_result_to_json(&r, &b), 0);
-    static const char *const keys[] = {"input", "vin", "valid", "errors", "warnings",
-                                       "check_digit", "model_year", "region", "country", "wmi",
-                                       "manufacturer", "make", "plant", "serial", "source"};
+    static const char *const keys[] = {"input",    "vin",         "valid",        "errors",
+                                       "warnings", "check_digit", "model_year",   "region",
+                                       "country",  "wmi",         "manufacturer", "make",
+                                       "plant",    "serial",      "source"};
     json_object *o = json_tokener_parse(b.data);
     for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
         json_object *v;
@@ -387,8 +382,7 @@ static void test_json_shape(void)
             T_FAILF("key %s missing in %s", keys[i], b.data);
     }
     json_object *cd;
-    T_CHECK(json_object_object_get_ex(o, "check_digit", &cd) &&
-            json_object_object_length(cd) >= 4);
+    T_CHECK(json_object_object_get_ex(o, "check_digit", &cd) && json_object_object_length(cd) >= 4);
     json_object_put(o);
     buf_cleanup(&b);
 }
