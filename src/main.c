@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bot/router.h"
+#include "cache/cache.h"
 #include "cmd/decode.h"
 #include "core/backoff.h"
 #include "core/clock.h"
@@ -133,6 +135,12 @@ static int check_schema(const struct config *cfg, const sigset_t *signals)
     }
 }
 
+/* /ready's view of the cache: a fresh connection and a PING (results reused for a second). */
+static const char *ready_cache_probe(const struct config *cfg)
+{
+    return cache_state_name(cache_probe(cfg, cfg->cache_timeout_ms));
+}
+
 static sigset_t stop_signals;
 
 /* After the first signal: a second one ends the process at once. */
@@ -193,13 +201,13 @@ static int cmd_serve(void)
     inbox = inbox_new(&cfg, pool_wake, pool);
     if (inbox_start(inbox) < 0 || pool_start(pool) < 0)
         goto out;
-    http = http_start(&cfg, inbox, NULL, err, sizeof err);
+    http = http_start(&cfg, inbox, ready_cache_probe, err, sizeof err);
     if (!http) {
         LOG_ERROR(NULL, "startup.http", "%s", err);
         goto out;
     }
     if (*cfg.telegram_bot_token) {
-        poller = poller_start(&cfg, inbox);
+        poller = poller_start(&cfg, inbox, router_set_username);
         if (!poller)
             LOG_ERROR(NULL, "startup.telegram", "cannot start the Telegram thread");
     } else {

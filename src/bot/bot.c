@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bot/reply.h"
+#include "cache/cache.h"
 #include "bot/router.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -36,6 +37,7 @@ int bot_ctx_init(struct bot_ctx *ctx, int id, const struct config *cfg, struct d
     if (!ctx->http)
         return -1;
     tg_api_init(&ctx->tg, ctx->http, cfg);
+    ctx->cache = cache_new(cfg, ctx->http);
     rng_seed(&ctx->rng);
     ctx->log.worker = id;
     return 0;
@@ -43,6 +45,8 @@ int bot_ctx_init(struct bot_ctx *ctx, int id, const struct config *cfg, struct d
 
 void bot_ctx_cleanup(struct bot_ctx *ctx)
 {
+    cache_free(ctx->cache);
+    ctx->cache = NULL;
     httpc_free(ctx->http);
     ctx->http = NULL;
 }

@@ -11,6 +11,9 @@
 
 struct vin_result;
 struct vehicle;
+struct decode_result;
+struct recall_list;
+struct model_list;
 
 /* The card for one VIN decoded offline (no online data): validity, check digit explained,
  * what the VIN itself says (manufacturer, year, origin, plant, serial). Returns 0 or -1. */
@@ -21,5 +24,16 @@ int render_vin_problems(struct buf *out, const struct vin_result *r) MUST_CHECK;
 
 /* The reply for text that looks like a VIN attempt but is not one (a near miss). */
 int render_near_miss(struct buf *out, const char *text, const struct vin_result *r) MUST_CHECK;
+
+/* The card for a decode through the chain: the vehicle as the online source describes it (year,
+ * make, model, trim, body, engine, drive, plant, safety), what the VIN itself says (check digit,
+ * origin), and which source answered. Falls back to render_vin_card's content offline. */
+int render_decode_card(struct buf *out, const struct decode_result *r) MUST_CHECK;
+
+/* Recalls for a vehicle (title names it). total > n means the list was cut. */
+int render_recalls(struct buf *out, const char *title, const struct recall_list *l) MUST_CHECK;
+/* Models of a make in a year. */
+int render_models(struct buf *out, const char *make, int year,
+                  const struct model_list *l) MUST_CHECK;
 
 #endif

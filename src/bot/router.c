@@ -6,15 +6,38 @@
 #include "bot/router.h"
 
 #include <stdio.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bot/reply.h"
 #include "bot/render.h"
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
+#include "decode/decode.h"
+#include "search/search.h"
+#include "store/db.h"
 #include "tg/update.h"
 #include "vin/extract.h"
 #include "vin/vin.h"
+
+/* Our username for group commands ("/vin@vinbot_bot"): commands addressed to other bots are
+ * ignored. Learned from getMe at start (router_set_username); until then any suffix passes. */
+static _Atomic(char *) bot_username;
+
+void router_set_username(const char *name)
+{
+    char *old = atomic_exchange(&bot_username, xstrdup(name));
+    (void)old; /* set once at start; the old value may still be read by a worker: keep it */
+}
+
+static bool addressed_to_us(const char *suffix)
+{
+    const char *me = atomic_load(&bot_username);
+    return !*suffix || !me || !*me || strcasecmp(suffix, me) == 0;
+}
 
 /* At most this many VINs from one message get a card each. */
 #define MAX_VINS_PER_MESSAGE 3
@@ -33,6 +56,8 @@ static const char help_html[] =
     "• Send a VIN, like <code>1HGCM82633A004352</code>, and I check it and decode it.\n"
     "  Spaces, dashes and lower case are fine; I clean them up and show what I read.\n"
     "• /vin <i>VIN</i>: the same, as a command (handy in groups).\n"
+    "• /recalls <i>VIN</i>: NHTSA recalls for that vehicle (also a button on each card).\n"
+    "• /models <i>make year</i>: the models a make sold that year.\n"
     "• /help: this message.\n"
     "\n"
     "A VIN has 17 characters: digits and capital letters, never I, O or Q.";
@@ -42,20 +67,161 @@ static bool is_private(const struct tg_message *m)
     return m->chat.type && strcmp(m->chat.type, "private") == 0;
 }
 
-/* Reply with one decoded VIN: the card, or what is wrong with it. */
+/* The person's decoder preference (users.decoder), or NULL for the default. */
+static const char *preference(struct bot_ctx *ctx, int64_t user_id, char *buf, size_t n)
+{
+    if (!user_id)
+        return NULL;
+    char err[256], id[24];
+    struct db *db = db_pool_get(ctx->dbp, 2000, err, sizeof err);
+    if (!db)
+        return NULL;
+    snprintf(id, sizeof id, "%lld", (long long)user_id);
+    const char *params[] = {id};
+    struct pg_result *r = NULL;
+    const char *pref = NULL;
+    if (db_exec(db, "SELECT decoder FROM users WHERE user_id = $1 AND decoder IS NOT NULL", 1,
+                params, true, &r) == DB_OK) {
+        if (db_ntuples(r) == 1) {
+            str_copy(buf, db_value(r, 0, 0), n);
+            pref = buf;
+        }
+        db_result_free(r);
+    }
+    db_pool_put(ctx->dbp, db);
+    return pref;
+}
+
+static void decode_ctx_for(struct bot_ctx *ctx, const struct tg_message *m, struct decode_ctx *d)
+{
+    *d = (struct decode_ctx){.cfg = ctx->cfg,
+                             .http = ctx->http,
+                             .cache = ctx->cache,
+                             .dbp = ctx->dbp,
+                             .log = &ctx->log,
+                             .user_id = m->from.id,
+                             .chat_id = m->chat.id};
+}
+
+/* Reply with one decoded VIN: the card (with a Recalls button when we know the model), or what
+ * is wrong with it. */
 static void reply_vin(struct bot_ctx *ctx, const struct tg_message *m, const char *text, size_t len,
                       struct bot_result *out)
 {
-    struct vin_result r;
+    struct decode_ctx d;
+    decode_ctx_for(ctx, m, &d);
+    char pbuf[16];
+    struct decode_result *r = xmalloc(sizeof *r);
+    decode_vin(&d, text, len, preference(ctx, m->from.id, pbuf, sizeof pbuf), r);
     struct buf b;
     buf_init(&b, 16 * 1024);
-    vin_decode_offline(text, len, 0, &r);
-    int rc = r.valid ? render_vin_card(&b, &r) : render_vin_problems(&b, &r);
-    LOG_INFO(&ctx->log, "vin.decoded", "vin=%s valid=%d source=offline", r.vin[0] ? r.vin : "-",
-             r.valid);
+    int rc = r->offline.valid || (r->online && r->vehicle.found && r->offline.syntax_ok &&
+                                  !r->offline.check.required)
+                 ? render_decode_card(&b, r)
+                 : render_vin_problems(&b, &r->offline);
+    char markup[128] = "";
+    if (r->online && r->vehicle.found && r->vehicle.model_year && *r->vehicle.model)
+        snprintf(markup, sizeof markup,
+                 "{\"inline_keyboard\":[[{\"text\":\"\xf0\x9f\x94\x8e Recalls\","
+                 "\"callback_data\":\"rc:%s\"}]]}",
+                 r->offline.vin);
+    LOG_INFO(&ctx->log, "vin.replied", "vin=%s valid=%d source=%s cache=%s",
+             r->offline.vin[0] ? r->offline.vin : "-", r->offline.valid, r->source, r->cache);
     if (rc == 0)
+        (void)bot_reply_html(ctx, m->chat.id, m->message_id, b.data, *markup ? markup : NULL, out);
+    buf_cleanup(&b);
+    free(r);
+}
+
+/* Recalls for the vehicle a VIN decodes to, as a reply in chat. */
+static void reply_recalls(struct bot_ctx *ctx, int64_t chat_id, int64_t reply_to,
+                          const struct tg_message *m, const char *vin, struct bot_result *out)
+{
+    struct decode_ctx d;
+    decode_ctx_for(ctx, m, &d);
+    struct decode_result *r = xmalloc(sizeof *r);
+    decode_vin(&d, vin, strlen(vin), NULL, r);
+    struct buf b;
+    buf_init(&b, 256 * 1024);
+    if (!r->offline.syntax_ok) {
+        if (render_vin_problems(&b, &r->offline) == 0)
+            (void)bot_reply_html(ctx, chat_id, reply_to, b.data, NULL, out);
+    } else if (!r->online || !r->vehicle.found || !r->vehicle.model_year || !*r->vehicle.model) {
+        (void)bot_reply_html(ctx, chat_id, reply_to,
+                             r->online ? "I can't look up recalls: the decoder does not know "
+                                         "this vehicle's make, model and year."
+                                       : "I can't look up recalls right now: the online "
+                                         "decoders are not answering. Try again in a few "
+                                         "minutes.",
+                             NULL, out);
+    } else {
+        struct search_ctx s = {
+            .cfg = ctx->cfg, .http = ctx->http, .cache = ctx->cache, .log = &ctx->log};
+        struct recall_list *l = xmalloc(sizeof *l);
+        char title[256];
+        snprintf(title, sizeof title, "%d %s %s", r->vehicle.model_year, r->vehicle.make,
+                 r->vehicle.model);
+        if (search_recalls(&s, r->vehicle.make, r->vehicle.model, r->vehicle.model_year, l) !=
+            SEARCH_OK)
+            (void)bot_reply_html(ctx, chat_id, reply_to,
+                                 "NHTSA's recall service is not answering right now, so I can't "
+                                 "say whether there are recalls. Please try again later.",
+                                 NULL, out);
+        else if (render_recalls(&b, title, l) == 0)
+            (void)bot_reply_html(ctx, chat_id, reply_to, b.data, NULL, out);
+        free(l);
+    }
+    buf_cleanup(&b);
+    free(r);
+}
+
+static void reply_models(struct bot_ctx *ctx, const struct tg_message *m, const char *args,
+                         struct bot_result *out)
+{
+    char make[64] = "";
+    int year = 0;
+    /* "honda 2020", "2020 honda", "land rover 2019" */
+    const char *p = args;
+    size_t n = 0;
+    while (*p && n < sizeof make - 1) {
+        if (*p >= '0' && *p <= '9' && (p == args || p[-1] == ' ')) {
+            char *end;
+            long y = strtol(p, &end, 10);
+            if ((*end == '\0' || *end == ' ') && y >= 1950 && y <= 2100) {
+                year = (int)y;
+                p = end;
+                continue;
+            }
+        }
+        make[n++] = *p++;
+    }
+    make[n] = '\0';
+    while (n && make[n - 1] == ' ')
+        make[--n] = '\0';
+    const char *mk = make;
+    while (*mk == ' ')
+        mk++;
+    if (!*mk || !year) {
+        (void)bot_reply_html(ctx, m->chat.id, m->message_id,
+                             "Tell me the make and the year, for example "
+                             "<code>/models honda 2020</code>.",
+                             NULL, out);
+        return;
+    }
+    struct search_ctx s = {
+        .cfg = ctx->cfg, .http = ctx->http, .cache = ctx->cache, .log = &ctx->log};
+    struct model_list *l = xmalloc(sizeof *l);
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    if (search_models(&s, mk, year, l) != SEARCH_OK)
+        (void)bot_reply_html(ctx, m->chat.id, m->message_id,
+                             "NHTSA's catalog is not answering right now. Please try again "
+                             "later.",
+                             NULL, out);
+    else if (render_models(&b, mk, year, l) == 0)
         (void)bot_reply_html(ctx, m->chat.id, m->message_id, b.data, NULL, out);
     buf_cleanup(&b);
+    free(l);
 }
 
 /* Every VIN in text (at most MAX_VINS_PER_MESSAGE), else near misses, else nothing. Returns
@@ -145,15 +311,32 @@ void router_message(struct bot_ctx *ctx, const struct tg_update *u, struct bot_r
     const char *cmd = m->command ? m->command : "";
 
     if (*cmd) {
-        if (!is_private(m) && *m->command_bot == '\0' && strcmp(cmd, "/vin") != 0 &&
-            strcmp(cmd, "/start") != 0 && strcmp(cmd, "/help") != 0)
-            return; /* a command for another bot in a group */
+        /* In a group, "/cmd@other_bot" is someone else's. */
+        if (!is_private(m) && !addressed_to_us(m->command_bot))
+            return;
         if (strcmp(cmd, "/start") == 0) {
             (void)bot_reply_html(ctx, chat, 0, welcome_html, NULL, out);
             return;
         }
         if (strcmp(cmd, "/help") == 0) {
             (void)bot_reply_html(ctx, chat, m->message_id, help_html, NULL, out);
+            return;
+        }
+        if (strcmp(cmd, "/recalls") == 0) {
+            char clean[32];
+            size_t n = vin_clean(m->command_args, strlen(m->command_args), clean, sizeof clean);
+            if (n != VIN_LEN) {
+                (void)bot_reply_html(ctx, chat, m->message_id,
+                                     "Send the VIN after the command, for example "
+                                     "<code>/recalls 1HGCM82633A004352</code>.",
+                                     NULL, out);
+                return;
+            }
+            reply_recalls(ctx, chat, m->message_id, m, clean, out);
+            return;
+        }
+        if (strcmp(cmd, "/models") == 0) {
+            reply_models(ctx, m, m->command_args, out);
             return;
         }
         if (strcmp(cmd, "/vin") == 0 || strcmp(cmd, "/decode") == 0) {
@@ -183,9 +366,16 @@ void router_message(struct bot_ctx *ctx, const struct tg_update *u, struct bot_r
 
 void router_callback(struct bot_ctx *ctx, const struct tg_update *u, struct bot_result *out)
 {
-    (void)out;
+    const struct tg_callback_query *cb = &u->callback;
     struct tg_result res;
-    if (tg_answer_callback(&ctx->tg, u->callback.id, NULL, false, &ctx->log, &res) < 0)
+    /* Always answer, even silently: the client shows a spinner until we do. */
+    if (tg_answer_callback(&ctx->tg, cb->id, NULL, false, &ctx->log, &res) < 0)
         LOG_WARN(&ctx->log, "callback.answer_failed", "%s: %s", tg_status_name(res.status),
                  res.description);
+    if (strncmp(cb->data, "rc:", 3) == 0 && cb->has_message && cb->chat.id) {
+        struct tg_message m = {.chat = cb->chat, .from = cb->from, .message_id = cb->message_id};
+        reply_recalls(ctx, cb->chat.id, cb->message_id, &m, cb->data + 3, out);
+        return;
+    }
+    LOG_DEBUG(&ctx->log, "callback.ignored", "unknown button data");
 }

@@ -11,4 +11,8 @@ void router_message(struct bot_ctx *ctx, const struct tg_update *u, struct bot_r
 /* An inline keyboard button press. Always answers the callback query. */
 void router_callback(struct bot_ctx *ctx, const struct tg_update *u, struct bot_result *out);
 
+/* Remember our bot username (from getMe) so that group commands for other bots are ignored.
+ * Any thread; called once at start. */
+void router_set_username(const char *name);
+
 #endif

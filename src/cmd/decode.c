@@ -2,19 +2,68 @@
  *
  * DESIGN: a filter. Each input becomes one line of JSON, in input order, written through a
  * large stdout buffer; a file of a million VINs streams through in constant memory. Without
- * --offline the online decoder chain answers when it is configured (cmd_decode_online, set by
- * the decode module); with --offline, or when no chain is linked in, the offline engine does. */
+ * --offline each VIN goes through the full decoder chain (decode_vin): the cache when REDIS_URL
+ * or the Upstash variables are set, Postgres when DATABASE_URL is set and migrated, then vPIC,
+ * auto.dev and the offline engine. With nothing configured it still works: vPIC at its public
+ * address, no cache, no database. With --offline only the built-in engine answers. */
+
 #include "cmd/decode.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/decode_online.h"
+#include <curl/curl.h>
+
+#include "cache/cache.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "decode/decode.h"
+#include "net/httpc.h"
+#include "store/db.h"
+#include "store/migrate.h"
 #include "vin/vin.h"
+
+/* The online path's handles, for the whole run. */
+struct online {
+    struct httpc *http;
+    struct cache *cache;
+    struct db_pool *dbp;
+    struct decode_ctx ctx;
+};
+
+static void online_open(struct online *o, const struct config *cfg)
+{
+    memset(o, 0, sizeof *o);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    struct httpc_opts opts = {.connect_timeout_ms = cfg->upstream_connect_timeout_ms,
+                              .timeout_ms = cfg->upstream_timeout_ms,
+                              .deadline_ms = cfg->upstream_deadline_ms,
+                              .max_body = (size_t)cfg->upstream_max_body};
+    o->http = httpc_new(&opts);
+    o->cache = cache_new(cfg, o->http);
+    if (*cfg->database_url) {
+        char err[256];
+        struct db *db = db_connect(cfg->database_url, 5, err, sizeof err);
+        int v = db ? migrate_current(db, err, sizeof err) : -1;
+        db_close(db);
+        if (v >= 2)
+            o->dbp = db_pool_new(cfg->database_url, 1, 5);
+        else
+            LOG_WARN(NULL, "decode.db", "not using DATABASE_URL (%s)",
+                     v < 0 ? err : "schema not migrated: run vinbot migrate");
+    }
+    o->ctx = (struct decode_ctx){.cfg = cfg, .http = o->http, .cache = o->cache, .dbp = o->dbp};
+}
+
+static void online_close(struct online *o)
+{
+    cache_free(o->cache);
+    httpc_free(o->http);
+    db_pool_free(o->dbp);
+    curl_global_cleanup();
+}
 
 static int usage(void)
 {
@@ -58,9 +107,10 @@ int cmd_decode(int argc, char **argv)
         return CONFIG_EXIT;
     }
 
-    struct decode_online *online = NULL;
-    if (!offline && cmd_decode_online_open)
-        online = cmd_decode_online_open(&cfg);
+    struct online online;
+    if (!offline)
+        online_open(&online, &cfg);
+    struct decode_result *dr = offline ? NULL : xmalloc(sizeof *dr);
 
     static char outbuf[1 << 20];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
@@ -90,29 +140,27 @@ int cmd_decode(int argc, char **argv)
             len = (size_t)n;
         }
         buf_reset(&line);
-        if (online) {
-            if (cmd_decode_online_run(online, text, len, &line) < 0)
-                buf_reset(&line);
-        }
-        if (line.len == 0) {
+        int rc;
+        if (dr) {
+            decode_vin(&online.ctx, text, len, NULL, dr);
+            rc = decode_result_to_json(dr, &line);
+        } else {
             vin_decode_offline(text, len, year, &r);
-            if (vin_result_to_json(&r, &line) < 0)
-                continue; /* cannot happen: the buffer is far larger than any result */
+            rc = vin_result_to_json(&r, &line);
         }
+        if (rc < 0)
+            continue; /* cannot happen: the buffer is far larger than any result */
         fwrite(line.data, 1, line.len, stdout);
         fputc('\n', stdout);
     }
     free(in);
     buf_cleanup(&line);
-    if (online)
-        cmd_decode_online_close(online);
+    if (dr) {
+        free(dr);
+        online_close(&online);
+    }
     config_cleanup(&cfg);
     if (fflush(stdout) != 0)
         return 1;
     return 0;
 }
-
-struct decode_online *(*cmd_decode_online_open)(const struct config *cfg);
-int (*cmd_decode_online_run)(struct decode_online *d, const char *input, size_t len,
-                             struct buf *out);
-void (*cmd_decode_online_close)(struct decode_online *d);

@@ -21,6 +21,7 @@
 struct poller {
     const struct config *cfg;
     struct inbox *ib;
+    void (*on_username)(const char *name);
     pthread_t thread;
     _Atomic bool stop;
     pthread_mutex_t mu;
@@ -111,6 +112,26 @@ static int64_t store_batch(struct poller *p, const char *json, int64_t offset)
     return ok ? next : -1;
 }
 
+/* Ask Telegram who we are, so group commands addressed to other bots can be told apart. */
+static void learn_username(struct poller *p, struct tg_api *api)
+{
+    struct tg_result res;
+    char *json = NULL;
+    if (tg_call(api, "getMe", "{}", 10000, NULL, &res, &json) == 0) {
+        json_object *o = json_tokener_parse(json), *u;
+        if (o && json_object_object_get_ex(o, "username", &u)) {
+            if (p->on_username)
+                p->on_username(json_object_get_string(u));
+            LOG_INFO(NULL, "telegram.me", "bot username @%s", json_object_get_string(u));
+        }
+        json_object_put(o);
+    } else {
+        LOG_WARN(NULL, "telegram.me", "getMe failed (%s): %s", tg_status_name(res.status),
+                 res.description);
+    }
+    free(json);
+}
+
 /* Webhook mode: register our URL with Telegram, retrying until it works or we stop. */
 static void set_webhook(struct poller *p, struct tg_api *api, struct rng *rng)
 {
@@ -151,6 +172,7 @@ static void *poller_main(void *arg)
     struct tg_result res;
     int failures = 0;
 
+    learn_username(p, &api);
     if (*p->cfg->telegram_webhook_url) {
         set_webhook(p, &api, &rng);
         httpc_free(http);
@@ -198,11 +220,13 @@ static void *poller_main(void *arg)
     return NULL;
 }
 
-struct poller *poller_start(const struct config *cfg, struct inbox *ib)
+struct poller *poller_start(const struct config *cfg, struct inbox *ib,
+                            void (*on_username)(const char *name))
 {
     struct poller *p = xcalloc(1, sizeof *p);
     p->cfg = cfg;
     p->ib = ib;
+    p->on_username = on_username;
     atomic_init(&p->stop, false);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);

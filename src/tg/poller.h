@@ -17,8 +17,10 @@ struct config;
 struct inbox;
 struct poller;
 
-/* Start the polling thread. Returns NULL if the thread cannot start. */
-struct poller *poller_start(const struct config *cfg, struct inbox *ib);
+/* Start the thread. It first asks getMe who we are and passes the bot's username to
+ * on_username (may be NULL). Returns NULL if the thread cannot start. */
+struct poller *poller_start(const struct config *cfg, struct inbox *ib,
+                            void (*on_username)(const char *name));
 /* Stop polling (aborts a pending long poll) and join the thread. NULL is fine. */
 void poller_stop(struct poller *p);
 

@@ -539,6 +539,16 @@ const char *vin_type_name(enum vin_vehicle_type t)
 
 /* ---- CSV extension ---- */
 
+/* A row from a file owns its strings; a built-in row points into the static table. */
+static void free_file_strings(struct entry *e)
+{
+    if (!e->from_file)
+        return;
+    free(unconst(e->info.manufacturer));
+    free(unconst(e->info.country));
+    free(unconst(e->info.make));
+}
+
 /* Split one CSV line (RFC 4180 quotes, "" for a quote) in place into at most max fields. */
 static int split_csv(char *line, char **fields, int max)
 {
@@ -670,16 +680,19 @@ int vin_wmi_load_file(const char *path, char *err, size_t errlen)
     qsort(table, ntable, sizeof *table, cmp_entry_source);
     size_t w = 0;
     for (size_t i = 0; i < ntable; i++) {
-        if (w > 0 && strcmp(table[w - 1].key, table[i].key) == 0)
+        if (w > 0 && strcmp(table[w - 1].key, table[i].key) == 0) {
+            free_file_strings(&table[w - 1]);
             table[w - 1] = table[i];
-        else
+        } else {
             table[w++] = table[i];
+        }
     }
     ntable = w;
     return added;
 fail:
-    /* Leave the table as it was: drop the rows of this file read so far. (Their strings stay
-     * allocated; this only happens once, at start, before exiting with the error.) */
+    /* Leave the table as it was: drop the rows of this file read so far. */
+    for (size_t i = first_new; i < ntable; i++)
+        free_file_strings(&table[i]);
     ntable = first_new;
     free(line);
     fclose(f);
