@@ -9,6 +9,7 @@
 #   make bench           throughput / latency / memory figures (prints, never asserts)
 #   make fuzz            libFuzzer targets (clang), FUZZ_SECONDS each
 #   make valgrind        unit tests under valgrind
+#   make container-test  build the Dockerfile with Podman, run the image against Postgres
 #   make lint format clean
 #
 # SANITIZE=address,undefined or SANITIZE=thread builds into build/<name> unless BUILD is given.
@@ -59,7 +60,7 @@ HELPER_SRCS := $(sort $(wildcard tests/fake/*.c tests/tools/*.c))
 HELPER_BINS := $(addprefix $(BUILD)/tests/,$(notdir $(HELPER_SRCS:.c=)))
 
 .PHONY: all run test check integration bench lint format clean bootstrap fuzz valgrind \
-        build-tests tsan-tests
+        build-tests tsan-tests container-test
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -139,6 +140,10 @@ valgrind: bootstrap
 FUZZ_SECONDS ?= 60
 fuzz: bootstrap
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Build the Dockerfile with Podman and run the image against a real Postgres.
+container-test: bootstrap build-tests
+	@bash deploy/container-test.sh
 
 lint: $(BIN)
 	@bash tests/lint.sh $(BIN)
