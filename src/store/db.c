@@ -324,14 +324,7 @@ struct db *db_pool_get(struct db_pool *p, int64_t timeout_ms, char *err, size_t 
             pthread_mutex_unlock(&p->mu);
             return NULL;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += left / 1000;
-        ts.tv_nsec += (left % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts = clock_realtime_in(left);
         pthread_cond_timedwait(&p->cv, &p->mu, &ts);
     }
 }

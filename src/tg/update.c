@@ -204,22 +204,34 @@ static int64_t chat_of(enum tg_update_kind kind, json_object *body)
     }
 }
 
+/* Parse json and read what both entry points need. On success returns the root (caller puts
+ * it) with out filled and *body pointing at the kind's object (borrowed from root). */
+static json_object *peek_root(const char *json, size_t len, struct tg_update_peek *out,
+                              json_object **body, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    *body = NULL;
+    json_object *root = parse_root(json, len, err, errlen);
+    if (!root)
+        return NULL;
+    if (read_update_id(root, &out->update_id, err, errlen) < 0) {
+        json_object_put(root);
+        return NULL;
+    }
+    const char *key = kind_key(root, body);
+    out->kind = key ? kind_of(key) : TG_UPD_UNKNOWN;
+    str_copy(out->kind_name, key ? key : "none", sizeof out->kind_name);
+    out->chat_id = key ? chat_of(out->kind, *body) : 0;
+    return root;
+}
+
 int tg_update_peek(const char *json, size_t len, struct tg_update_peek *out, char *err,
                    size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    json_object *root = parse_root(json, len, err, errlen);
+    json_object *body;
+    json_object *root = peek_root(json, len, out, &body, err, errlen);
     if (!root)
         return -1;
-    if (read_update_id(root, &out->update_id, err, errlen) < 0) {
-        json_object_put(root);
-        return -1;
-    }
-    json_object *body;
-    const char *key = kind_key(root, &body);
-    out->kind = key ? kind_of(key) : TG_UPD_UNKNOWN;
-    str_copy(out->kind_name, key ? key : "none", sizeof out->kind_name);
-    out->chat_id = key ? chat_of(out->kind, body) : 0;
     json_object_put(root);
     return 0;
 }
@@ -439,18 +451,15 @@ static void fill_empty(struct tg_update *u)
 int tg_update_parse(const char *json, size_t len, struct tg_update *u, char *err, size_t errlen)
 {
     memset(u, 0, sizeof *u);
-    json_object *root = parse_root(json, len, err, errlen);
+    struct tg_update_peek pk;
+    json_object *body;
+    json_object *root = peek_root(json, len, &pk, &body, err, errlen);
     if (!root)
         return -1;
-    if (read_update_id(root, &u->update_id, err, errlen) < 0) {
-        json_object_put(root);
-        return -1;
-    }
-    json_object *body;
-    const char *key = kind_key(root, &body);
-    u->kind = key ? kind_of(key) : TG_UPD_UNKNOWN;
-    str_copy(u->kind_name, key ? key : "none", sizeof u->kind_name);
-    u->chat_id = key ? chat_of(u->kind, body) : 0;
+    u->update_id = pk.update_id;
+    u->kind = pk.kind;
+    u->chat_id = pk.chat_id;
+    memcpy(u->kind_name, pk.kind_name, sizeof u->kind_name);
     body = body && json_object_is_type(body, json_type_object) ? body : NULL;
 
     switch (u->kind) {

@@ -243,14 +243,7 @@ static void *dispatcher_main(void *arg)
         int64_t left = until - now;
         if (left < 1)
             left = 1;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += left / 1000;
-        ts.tv_nsec += (left % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts = clock_realtime_in(left);
         pthread_cond_timedwait(&p->disp_cv, &p->mu, &ts);
     }
     pthread_mutex_unlock(&p->mu);
@@ -478,14 +471,7 @@ bool pool_drain(struct pool *p, int64_t deadline_ms)
         int64_t left = deadline_ms - clock_mono_ms();
         if (left <= 0)
             break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += left / 1000;
-        ts.tv_nsec += (left % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts = clock_realtime_in(left);
         pthread_cond_timedwait(&p->exit_cv, &p->mu, &ts);
     }
     bool all = p->exited == p->started;
