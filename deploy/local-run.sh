@@ -57,7 +57,7 @@ EOF
   fi
   pgport=$(awk -F' = ' '/^port = / {p=$2} END {print p}' "$LOCAL/pg/postgresql.conf")
   if ! as_pg "$PGBIN/pg_ctl" -D "$LOCAL/pg" status >/dev/null 2>&1; then
-    as_pg "$PGBIN/pg_ctl" -D "$LOCAL/pg" -l "$LOCAL/pg.log" -w start >/dev/null
+    as_pg "$PGBIN/pg_ctl" -D "$LOCAL/pg" -l "$LOCAL/pg/server.log" -w start >/dev/null
     started_pg=1
   fi
   as_pg psql -X -q -h 127.0.0.1 -p "$pgport" -U postgres -tAc \
