@@ -2,11 +2,13 @@
 #include "bot/reply.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "tg/api.h"
+#include "tg/format.h"
 #include "tg/limiter.h"
 
 static void retry_later(struct bot_result *out, int64_t min_delay_ms, const char *why)
@@ -28,8 +30,12 @@ static void defer(struct bot_result *out, int64_t min_delay_ms, const char *why)
 int bot_reply(struct bot_ctx *ctx, const struct tg_message_out *m, struct bot_result *out)
 {
     if (!tg_api_enabled(&ctx->tg)) {
-        /* No token: nothing can be delivered. Say so once per update, at debug for tests. */
-        LOG_INFO(&ctx->log, "reply.not_sent", "no TELEGRAM_BOT_TOKEN configured; reply dropped");
+        /* No token (a developer's `make run`): nothing can be delivered, so show what would
+         * have been, as plain text, in the log. */
+        char *plain = m->parse_html ? tg_html_to_plain(m->text) : xstrdup(m->text);
+        LOG_INFO(&ctx->log, "reply.not_sent", "no TELEGRAM_BOT_TOKEN; the reply would be:\n%s",
+                 plain);
+        free(plain);
         return 0;
     }
     for (int attempt = 0; attempt < 2; attempt++) {
