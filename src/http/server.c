@@ -45,6 +45,7 @@ struct http_server {
     http_cache_probe_fn cache_probe;
     uint16_t port;
     atomic_bool draining;
+    atomic_int in_flight; /* webhooks handed to the inbox whose answer is not yet sent */
 
     pthread_mutex_t ready_mu; /* guards the cached probe results */
     int64_t ready_at_ms;
@@ -159,6 +160,7 @@ static enum MHD_Result webhook_final(struct req *q)
         return webhook_reject(q, 400, "not a Telegram Update", err);
 
     q->submitted = true;
+    atomic_fetch_add(&q->srv->in_flight, 1);
     q->put = (struct inbox_put){
         .update_id = q->peek.update_id,
         .chat_id = q->peek.chat_id,
@@ -340,6 +342,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct req *q = *req_cls;
     if (!q)
         return;
+    if (q->submitted)
+        atomic_fetch_sub(&q->srv->in_flight, 1);
     buf_cleanup(&q->body);
     free(q);
     *req_cls = NULL;
@@ -372,6 +376,7 @@ struct http_server *http_start(const struct config *cfg, struct inbox *inbox,
     s->inbox = inbox;
     s->cache_probe = cache_probe;
     atomic_init(&s->draining, false);
+    atomic_init(&s->in_flight, 0);
     pthread_mutex_init(&s->ready_mu, NULL);
 
     unsigned threads = (unsigned)cfg->http_threads;
@@ -422,6 +427,10 @@ void http_stop(struct http_server *s)
 {
     if (!s)
         return;
+    /* Let the answers the inbox just gave reach their clients (a second at most): Telegram
+     * would otherwise redeliver updates that are already stored. */
+    for (int i = 0; i < 100 && atomic_load(&s->in_flight) > 0; i++)
+        clock_sleep_ms(10);
     MHD_stop_daemon(s->d);
     pthread_mutex_destroy(&s->ready_mu);
     free(s);

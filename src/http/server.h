@@ -33,7 +33,7 @@ void http_set_draining(struct http_server *s);
 /* Stop accepting new connections; open ones keep being served. */
 void http_quiesce(struct http_server *s);
 /* Close everything and free. Every update handed to the inbox must have been answered first
- * (inbox_stop does that). NULL is fine. */
+ * (inbox_stop does that); those answers are given up to a second to be sent. NULL is fine. */
 void http_stop(struct http_server *s);
 
 /* Exposed for tests: the /ready body and status for the given dependency states. */
