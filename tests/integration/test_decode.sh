@@ -136,6 +136,33 @@ for backend in redis upstash; do
   echo "  (vPIC saw $calls requests for 7 VINs)"
   fake_control DELETE /_control/fault >/dev/null
 
+  # vPIC misbehaving in each way the fake can: each ends in an answer, and says why
+  if [[ $backend == redis ]]; then
+    rcli flushall >/dev/null; psql_q "truncate vehicles" >/dev/null
+    fake_control POST /_control/fault '{"service":"vpic","method":"DecodeVinValues","status":429,"retry_after":1,"times":1}' >/dev/null
+    out=$(dec "$HONDA")
+    check "vPIC 429 with Retry-After: waited, retried, answered" grep -q '"source":"nhtsa"' <<<"$out"
+    check "... the retry logged" grep -q '"event":"upstream.retry".*upstream=vpic.*status=429.*wait_ms=1000' "$TMP/decode-$backend.log"
+    rcli flushall >/dev/null; psql_q "truncate vehicles" >/dev/null
+    fake_control POST /_control/fault '{"service":"vpic","method":"DecodeVinValues","hang":true,"delay_ms":5000,"times":-1}' >/dev/null
+    t0=$(date +%s%N)
+    out=$(dec UPSTREAM_TIMEOUT_MS=300 UPSTREAM_DEADLINE_MS=700 "$HONDA")
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    check "vPIC hangs: offline answer within the deadline (${ms} ms)" bash -c "grep -q '\"source\":\"offline\"' <<<'$out' && [[ $ms -lt 3000 ]]"
+    check "... the timeout named" grep -q 'nhtsa: unavailable (Operation timed out' <<<"$out"
+    fake_control DELETE /_control/fault >/dev/null
+    rcli flushall >/dev/null; psql_q "truncate vehicles" >/dev/null
+    fake_control POST /_control/fault '{"service":"vpic","method":"DecodeVinValues","status":200,"body":"{\"Results\": not json","times":-1}' >/dev/null
+    out=$(dec "$HONDA")
+    check "vPIC garbage: offline answer, reason given" grep -q 'nhtsa: unusable answer (not a vPIC DecodeVinValues answer)' <<<"$out"
+    fake_control DELETE /_control/fault >/dev/null
+    rcli flushall >/dev/null; psql_q "truncate vehicles" >/dev/null
+    fake_control POST /_control/fault '{"service":"vpic","method":"DecodeVinValues","status":200,"body_size":300000,"times":-1}' >/dev/null
+    out=$(dec UPSTREAM_MAX_BODY=100000 "$HONDA")
+    check "vPIC body over the cap: refused, offline answer" grep -q 'nhtsa: unavailable (response body too large)' <<<"$out"
+    fake_control DELETE /_control/fault >/dev/null
+  fi
+
   # the cache goes away: answers continue; it comes back: used again
   rcli flushall >/dev/null
   stop_redis "$CPORT"
