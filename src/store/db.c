@@ -41,8 +41,12 @@ static PGconn *open_conn(const char *conninfo, int64_t connect_timeout_s)
 {
     char timeout[24];
     snprintf(timeout, sizeof timeout, "%lld", (long long)connect_timeout_s);
-    const char *const keys[] = {"dbname", "application_name", "connect_timeout", NULL};
-    const char *const vals[] = {conninfo, "vinbot", timeout, NULL};
+    /* Defaults first, then DATABASE_URL (expanded from dbname), whose own settings win. No
+     * GSSAPI negotiation unless asked for: it costs a Kerberos lookup per connection (and
+     * loads Kerberos into memory) for a feature Fly and most hosts do not offer. */
+    const char *const keys[] = {"gssencmode", "dbname", "application_name", "connect_timeout",
+                                NULL};
+    const char *const vals[] = {"disable", conninfo, "vinbot", timeout, NULL};
     return PQconnectdbParams(keys, vals, 1);
 }
 
@@ -231,8 +235,8 @@ bool db_ping(const char *conninfo, int64_t timeout_s)
 {
     char timeout[24];
     snprintf(timeout, sizeof timeout, "%lld", (long long)timeout_s);
-    const char *const keys[] = {"dbname", "connect_timeout", NULL};
-    const char *const vals[] = {conninfo, timeout, NULL};
+    const char *const keys[] = {"gssencmode", "dbname", "connect_timeout", NULL};
+    const char *const vals[] = {"disable", conninfo, timeout, NULL};
     return PQpingParams(keys, vals, 1) == PQPING_OK;
 }
 
