@@ -38,6 +38,7 @@ struct cache {
     int64_t timeout_ms;
     /* redis */
     redisContext *rc;
+    bool fresh; /* rc was just opened: a failure on it is not a stale idle connection */
     struct redis_url url;
     /* upstash */
     struct httpc *http;
@@ -51,6 +52,8 @@ struct cache {
 
 /* Process-wide: is the cache down (for logging once per outage)? */
 static atomic_int global_down;
+/* When a refused command was last logged. */
+static atomic_llong last_error_log_ms;
 
 enum reply_type { R_NIL, R_STR, R_INT, R_ERR };
 
@@ -64,6 +67,15 @@ struct reply {
 static void reply_cleanup(struct reply *r)
 {
     XFREE(r->str);
+}
+
+/* A value may hold any byte, NUL included: copy by length, and terminate for text callers. */
+static char *copy_bytes(const char *p, size_t n)
+{
+    char *s = xmalloc(n + 1);
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
 }
 
 /* ---- URL parsing ---- */
@@ -163,9 +175,13 @@ void cache_redis_url_cleanup(struct redis_url *u)
     XFREE(u->password);
 }
 
-void cache_key(char *out, size_t n, const char *kind, const char *id)
+int cache_key(char *out, size_t n, const char *kind, const char *id)
 {
-    snprintf(out, n, "vinbot:v1:%s:%s", kind, id);
+    for (const char *p = id; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            return -1; /* no control characters in keys (Upstash's path form, logs) */
+    int w = snprintf(out, n, "vinbot:v1:%s:%s", kind, id);
+    return w < 0 || (size_t)w >= n ? -1 : 0; /* a cut key could collide with another */
 }
 
 /* ---- health ---- */
@@ -243,8 +259,22 @@ static int redis_cmd(struct cache *c, int argc, const char **argv, const size_t 
             mark_down(c, why);
             return -1;
         }
+        c->fresh = true;
     }
+    bool fresh = c->fresh;
+    c->fresh = false;
     redisReply *r = redisCommandArgv(c->rc, argc, argv, lens);
+    if (!r && !fresh && c->rc->err == REDIS_ERR_EOF) {
+        /* The server closed a connection we had kept idle (its `timeout` setting, a restart):
+         * not an outage. Reconnect once and send again; the command never reached it. */
+        redisFree(c->rc);
+        c->rc = redis_open(&c->url, c->timeout_ms, why, sizeof why);
+        if (!c->rc) {
+            mark_down(c, why);
+            return -1;
+        }
+        r = redisCommandArgv(c->rc, argc, argv, lens);
+    }
     metrics_upstream(MU_REDIS, r == NULL);
     if (!r) {
         snprintf(why, sizeof why, "%s", c->rc->errstr[0] ? c->rc->errstr : "no reply");
@@ -257,7 +287,7 @@ static int redis_cmd(struct cache *c, int argc, const char **argv, const size_t 
     case REDIS_REPLY_STRING:
     case REDIS_REPLY_STATUS:
         out->type = R_STR;
-        out->str = xstrndup(r->str, r->len);
+        out->str = copy_bytes(r->str, r->len);
         out->len = r->len;
         break;
     case REDIS_REPLY_INTEGER:
@@ -324,7 +354,7 @@ static int upstash_cmd(struct cache *c, int argc, const char **argv, const size_
         } else {
             out->type = R_STR;
             out->len = (size_t)json_object_get_string_len(v);
-            out->str = xstrndup(json_object_get_string(v), out->len);
+            out->str = copy_bytes(json_object_get_string(v), out->len);
         }
     } else {
         out->type = R_ERR;
@@ -353,8 +383,14 @@ static int command(struct cache *c, int argc, const char **argv, const size_t *l
         if (atomic_load(&global_down))
             mark_up(c);
         if (out->type == R_ERR) {
+            /* The server refused the command (LOADING, OOM...): counted always, logged at most
+             * every 10 s so a sick cache cannot flood the log. */
             metrics_inc(MC_CACHE_ERRORS);
-            LOG_WARN(NULL, "cache.error", "%s: %s", argv[0], out->str);
+            int64_t now = clock_mono_ms();
+            int64_t last = atomic_load(&last_error_log_ms);
+            if ((last == 0 || now - last >= 10000) &&
+                atomic_compare_exchange_strong(&last_error_log_ms, &last, now))
+                LOG_WARN(NULL, "cache.error", "%s: %s", argv[0], out->str);
         }
     }
     return rc;
@@ -459,20 +495,19 @@ int64_t cache_ttl(struct cache *c, const char *key)
 
 int64_t cache_incr(struct cache *c, const char *key, int64_t ttl_s)
 {
-    ARGS("INCR", key);
+    /* One script, so a counter can never be left without its expiry (a lost EXPIRE would keep
+     * a person rate-limited forever). */
+    static const char script[] = "local v = redis.call('INCR', KEYS[1]) "
+                                 "if redis.call('TTL', KEYS[1]) < 0 then "
+                                 "redis.call('EXPIRE', KEYS[1], ARGV[1]) end return v";
+    char ttl[24];
+    snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_s);
+    ARGS("EVAL", script, "1", key, ttl);
     struct reply r;
     int64_t v = -1;
-    if (command(c, 2, argv, lens, &r) == 0 && r.type == R_INT)
+    if (command(c, 5, argv, lens, &r) == 0 && r.type == R_INT)
         v = r.integer;
     reply_cleanup(&r);
-    if (v == 1) {
-        char ttl[24];
-        snprintf(ttl, sizeof ttl, "%lld", (long long)ttl_s);
-        const char *ev[] = {"EXPIRE", key, ttl};
-        size_t el[] = {6, strlen(key), strlen(ttl)};
-        if (command(c, 3, ev, el, &r) == 0)
-            reply_cleanup(&r);
-    }
     return v;
 }
 
@@ -510,7 +545,8 @@ void cache_unlock(struct cache *c, const char *key, const char *token)
         reply_cleanup(&r);
 }
 
-int cache_wait_for(struct cache *c, const char *key, int64_t max_wait_ms, char **val, size_t *len)
+int cache_wait_for(struct cache *c, const char *key, const char *lock_key, int64_t max_wait_ms,
+                   char **val, size_t *len)
 {
     int64_t until = clock_mono_ms() + max_wait_ms;
     int64_t nap = 5;
@@ -529,6 +565,17 @@ int cache_wait_for(struct cache *c, const char *key, int64_t max_wait_ms, char *
             return 1;
         }
         reply_cleanup(&r);
+        if (lock_key) {
+            /* The holder gave up (or died and its lock expired) without an answer: stop
+             * waiting. */
+            const char *ev[] = {"EXISTS", lock_key};
+            size_t el[] = {6, strlen(lock_key)};
+            if (command(c, 2, ev, el, &r) == 0 && r.type == R_INT && r.integer == 0) {
+                reply_cleanup(&r);
+                return 0;
+            }
+            reply_cleanup(&r);
+        }
         if (nap < 50)
             nap *= 2;
     }

@@ -31,7 +31,8 @@ void cache_free(struct cache *c);
 /* "redis" | "upstash" | "disabled" */
 const char *cache_backend_name(const struct cache *c);
 
-/* 1 with *val (NUL-terminated, caller frees) and *len on a hit; 0 on a miss or any failure. */
+/* 1 with *val (caller frees; *len bytes, any byte value, plus a NUL after them) on a hit; 0 on a
+ * miss or any failure. */
 int cache_get(struct cache *c, const char *key, char **val, size_t *len);
 /* SET key val EX ttl_s. Returns 0, or -1 when the cache is unavailable (nothing to do). */
 int cache_set(struct cache *c, const char *key, const char *val, size_t len, int64_t ttl_s);
@@ -50,11 +51,15 @@ int cache_lock(struct cache *c, const char *key, int64_t ttl_ms, char token[CACH
 /* Release a lock only if it still holds our token (compare-and-delete in one EVAL). */
 void cache_unlock(struct cache *c, const char *key, const char *token);
 /* Wait up to max_wait_ms for key to appear (polling with short sleeps), for the callers that
- * did not get the lock. 1 with *val on a hit, 0 when it did not appear in time. */
-int cache_wait_for(struct cache *c, const char *key, int64_t max_wait_ms, char **val, size_t *len);
+ * did not get the lock. When lock_key is given, stop early once it is gone without a value
+ * (the holder gave up). 1 with *val on a hit, 0 otherwise. */
+int cache_wait_for(struct cache *c, const char *key, const char *lock_key, int64_t max_wait_ms,
+                   char **val, size_t *len);
 
-/* Build "vinbot:v1:<kind>:<id>" into out. kind: vin, vin-miss, recalls, models, lock, rate. */
-void cache_key(char *out, size_t n, const char *kind, const char *id);
+/* Build "vinbot:v1:<kind>:<id>" into out. kind: vin, lock, recalls, models, rate. Returns 0,
+ * or -1 when it does not fit (a cut key could name another entry) or id holds a control
+ * character: then do not use the cache for it. */
+int cache_key(char *out, size_t n, const char *kind, const char *id) MUST_CHECK;
 
 enum cache_state { CACHE_STATE_DISABLED, CACHE_STATE_OK, CACHE_STATE_DOWN };
 /* Probe with a fresh connection (any thread; used by /ready). */

@@ -352,7 +352,7 @@ static bool chain(struct decode_ctx *ctx, const char *vin, const char *pref,
 
 static void cache_publish(struct decode_ctx *ctx, const char *key, const struct decode_result *out)
 {
-    if (!ctx->cache)
+    if (!ctx->cache || !key)
         return;
     struct buf b;
     buf_init(&b, 16 * 1024);
@@ -404,8 +404,7 @@ void decode_vin(struct decode_ctx *ctx, const char *input, size_t len, const cha
     }
 
     char key[64];
-    cache_key(key, sizeof key, "vin", vin);
-    bool cacheable = strcmp(out->cache, "miss") == 0;
+    bool cacheable = strcmp(out->cache, "miss") == 0 && cache_key(key, sizeof key, "vin", vin) == 0;
     char *val;
     size_t vlen;
 
@@ -423,17 +422,18 @@ void decode_vin(struct decode_ctx *ctx, const char *input, size_t len, const cha
     if (pg_fresh(ctx, vin, &out->vehicle)) {
         out->online = true;
         out->source = strcmp(out->vehicle.source, "autodev") == 0 ? "autodev" : "nhtsa";
-        cache_publish(ctx, key, out);
+        cache_publish(ctx, cacheable ? key : NULL, out);
         pg_record_lookup(ctx, vin, out->source, false);
         return;
     }
     /* 4. single flight */
     char lock[64], token[CACHE_TOKEN_LEN + 1];
-    cache_key(lock, sizeof lock, "lock", vin);
+    if (cacheable && cache_key(lock, sizeof lock, "lock", vin) < 0)
+        cacheable = false;
     int64_t budget_ms = 2 * ctx->cfg->upstream_deadline_ms;
     int locked = cacheable ? cache_lock(ctx->cache, lock, budget_ms + 5000, token) : -1;
     if (locked == 0) {
-        if (cache_wait_for(ctx->cache, key, budget_ms + 1000, &val, &vlen) == 1) {
+        if (cache_wait_for(ctx->cache, key, lock, budget_ms + 1000, &val, &vlen) == 1) {
             bool used = from_cache_value(val, vlen, out);
             free(val);
             if (used) {
@@ -467,7 +467,7 @@ void decode_vin(struct decode_ctx *ctx, const char *input, size_t len, const cha
             pg_store(ctx, &out->vehicle, b.data, raw);
         buf_cleanup(&b);
     }
-    cache_publish(ctx, key, out);
+    cache_publish(ctx, cacheable ? key : NULL, out);
     if (locked == 1)
         cache_unlock(ctx->cache, lock, token);
     free(raw);

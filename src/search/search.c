@@ -177,11 +177,11 @@ enum search_status search_recalls(struct search_ctx *ctx, const char *make, cons
     lower_into(lm, sizeof lm, make);
     lower_into(lmo, sizeof lmo, model);
     snprintf(id, sizeof id, "%s:%s:%d", lm, lmo, year);
-    cache_key(key, sizeof key, "recalls", id);
+    struct cache *cache = cache_key(key, sizeof key, "recalls", id) == 0 ? ctx->cache : NULL;
     ctx->cache_hit = false;
     char *val;
     size_t vlen;
-    if (ctx->cache && cache_get(ctx->cache, key, &val, &vlen) == 1) {
+    if (cache && cache_get(cache, key, &val, &vlen) == 1) {
         int rc = search_parse_recalls(val, vlen, out);
         free(val);
         if (rc == 0) {
@@ -204,11 +204,11 @@ enum search_status search_recalls(struct search_ctx *ctx, const char *make, cons
         return SEARCH_UNAVAILABLE;
     }
     free(body);
-    if (ctx->cache) {
+    if (cache) {
         struct buf b;
         buf_init(&b, 256 * 1024);
         if (search_recalls_to_json(out, &b) == 0)
-            (void)cache_set(ctx->cache, key, b.data, b.len, ctx->cfg->search_cache_ttl);
+            (void)cache_set(cache, key, b.data, b.len, ctx->cfg->search_cache_ttl);
         buf_cleanup(&b);
     }
     return SEARCH_OK;
@@ -220,11 +220,11 @@ enum search_status search_models(struct search_ctx *ctx, const char *make, int y
     char id[160], key[224], lm[96];
     lower_into(lm, sizeof lm, make);
     snprintf(id, sizeof id, "%s:%d", lm, year);
-    cache_key(key, sizeof key, "models", id);
+    struct cache *cache = cache_key(key, sizeof key, "models", id) == 0 ? ctx->cache : NULL;
     ctx->cache_hit = false;
     char *val;
     size_t vlen;
-    if (ctx->cache && cache_get(ctx->cache, key, &val, &vlen) == 1) {
+    if (cache && cache_get(cache, key, &val, &vlen) == 1) {
         int rc = search_parse_models(val, vlen, out);
         free(val);
         if (rc == 0) {
@@ -244,11 +244,11 @@ enum search_status search_models(struct search_ctx *ctx, const char *make, int y
         return SEARCH_UNAVAILABLE;
     }
     free(body);
-    if (ctx->cache) {
+    if (cache) {
         struct buf b;
         buf_init(&b, 64 * 1024);
         if (search_models_to_json(out, &b) == 0)
-            (void)cache_set(ctx->cache, key, b.data, b.len, ctx->cfg->search_cache_ttl);
+            (void)cache_set(cache, key, b.data, b.len, ctx->cfg->search_cache_ttl);
         buf_cleanup(&b);
     }
     return SEARCH_OK;

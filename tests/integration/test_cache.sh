@@ -48,6 +48,13 @@ check "wrong password: the suite fails cleanly" grep -q 'failed' <<<"$out"
 check "wrong password: cache.down names AUTH" grep -q '"event":"cache.down".*AUTH refused' "$TMP/wrongpass.log"
 check "wrong password: not logged" bash -c "! grep -qF 'wrong-$PASS' '$TMP/wrongpass.log'"
 
+# Redis closing idle connections (its `timeout` setting) is not an outage
+redis-cli -p "$R1" -a "$PASS" --no-auth-warning config set timeout 1 >/dev/null
+out=$(env -i PATH="$PATH" "${REDIS_ENV[@]}" CACHE_TIMEOUT_MS=300 "$TOOLS/cache_check" idle 2>"$TMP/idle.log")
+redis-cli -p "$R1" -a "$PASS" --no-auth-warning config set timeout 0 >/dev/null
+echo "$out" | sed 's/^/  /'
+check "idle connection dropped by Redis: reconnected, no cache.down" grep -q ' 0 failed' <<<"$out"
+
 # outages
 for backend in redis upstash; do
   if [[ $backend == redis ]]; then envs=("${REDIS_ENV[@]}"); port=$R1 pass=$PASS; else envs=("${UPSTASH_ENV[@]}"); port=$R2 pass=; fi

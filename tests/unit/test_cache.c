@@ -41,10 +41,15 @@ static void test_redis_urls(void)
 static void test_keys(void)
 {
     char k[128];
-    cache_key(k, sizeof k, "vin", "1HGCM82633A004352");
+    T_EQ_INT(cache_key(k, sizeof k, "vin", "1HGCM82633A004352"), 0);
     T_EQ_STR(k, "vinbot:v1:vin:1HGCM82633A004352");
-    cache_key(k, sizeof k, "recalls", "honda:accord:2003");
+    T_EQ_INT(cache_key(k, sizeof k, "recalls", "honda:accord:2003"), 0);
     T_EQ_STR(k, "vinbot:v1:recalls:honda:accord:2003");
+    /* a key that does not fit is refused, not cut (two long ids would share a cut key) */
+    char small[48];
+    T_EQ_INT(cache_key(small, sizeof small, "recalls", "mercedes-benz:sprinter 2500 cargo:2020"),
+             -1);
+    T_EQ_INT(cache_key(k, sizeof k, "vin", "bad\nkey"), -1);
 }
 
 int main(void)
