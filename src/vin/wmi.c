@@ -123,7 +123,7 @@ static const struct builtin builtin[] = {
     {"5TF", "Toyota Motor Manufacturing", "United States", "Toyota", 'T'},
     {"5UX", "BMW Manufacturing", "United States", "BMW", 'M'},
     {"5XX", "Kia Georgia", "United States", "Kia", 'C'},
-    {"5XY", "Kia Georgia", "United States", "Kia", 'M'},
+    {"5XY", "Kia Georgia", "United States", "Kia / Hyundai", 'M'},
     {"5YF", "Toyota Motor Manufacturing", "United States", "Toyota", 'C'},
     {"5YJ", "Tesla", "United States", "Tesla", 'C'},
     {"5YM", "BMW Manufacturing (M)", "United States", "BMW", 'M'},
@@ -367,6 +367,7 @@ static const struct builtin builtin[] = {
     {"VWV", "Volkswagen Navarra", "Spain", "Volkswagen", 'C'},
     {"VXK", "Opel (Stellantis)", "France", "Opel", 'C'},
     /* ---- Germany ---- */
+    {"W06", "Opel (Cadillac)", "Germany", "Cadillac", 'C'},
     {"W0L", "Opel", "Germany", "Opel / Vauxhall", 'C'},
     {"W0V", "Opel (Stellantis)", "Germany", "Opel / Vauxhall", 'C'},
     {"W1K", "Mercedes-Benz", "Germany", "Mercedes-Benz", 'C'},
@@ -612,7 +613,7 @@ int vin_wmi_load_file(const char *path, char *err, size_t errlen)
     size_t cap = 0;
     ssize_t len;
     int lineno = 0, added = 0;
-    int col_wmi = 0, col_man = 1, col_country = 2, col_type = 3, col_make = 4;
+    int col_wmi = 0, col_man = 1, col_country = 2, col_type = 3, col_make = 4, col_truck = -1;
     size_t first_new = ntable;
     while ((len = getline(&line, &cap, f)) > 0) {
         lineno++;
@@ -624,7 +625,7 @@ int vin_wmi_load_file(const char *path, char *err, size_t errlen)
         int nf = split_csv(line, fields, 16);
         if (lineno == 1) {
             /* The header names the columns; find ours by name. */
-            col_wmi = col_man = col_country = col_type = col_make = -1;
+            col_wmi = col_man = col_country = col_type = col_make = col_truck = -1;
             for (int i = 0; i < nf; i++) {
                 if (!strcasecmp(fields[i], "wmi"))
                     col_wmi = i;
@@ -636,6 +637,8 @@ int vin_wmi_load_file(const char *path, char *err, size_t errlen)
                     col_type = i;
                 else if (!strcasecmp(fields[i], "make"))
                     col_make = i;
+                else if (!strcasecmp(fields[i], "truck_type"))
+                    col_truck = i;
             }
             if (col_wmi < 0 || col_man < 0) {
                 snprintf(err, errlen, "%s:1: the header must name at least wmi and manufacturer",
@@ -672,6 +675,11 @@ int vin_wmi_load_file(const char *path, char *err, size_t errlen)
         e->info.make = buf_steal(&b);
         e->info.type = col_type >= 0 && col_type < nf ? vin_type_from_name(fields[col_type])
                                                       : VIN_TYPE_UNKNOWN;
+        /* NHTSA marks some truck WMIs heavy (over 10,000 lb): the position-7 rule does not
+         * apply to those. */
+        if (e->info.type == VIN_TYPE_TRUCK && col_truck >= 0 && col_truck < nf &&
+            strcasecmp(fields[col_truck], "heavy") == 0)
+            e->info.type = VIN_TYPE_HEAVY_TRUCK;
         added++;
     }
     free(line);

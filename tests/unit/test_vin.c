@@ -314,10 +314,18 @@ static void test_wmi_file(void)
     fputs("wmi,manufacturer,country,vehicle_type,truck_type,make,source\n"
           "1M8,\"MOTOR COACH INDUSTRIES, INC.\",United States,Bus,,MCI,test\n"
           "1Z9123,\"TINY \"\"SHOP\"\" LLC\",United States,Passenger Car,,Tiny|Tinier,test\n"
-          "5YJ,TESLA OVERRIDE,United States,Passenger Car,,Tesla,test\n",
+          "5YJ,TESLA OVERRIDE,United States,Passenger Car,,Tesla,test\n"
+          "3AL,FREIGHTLINER MEXICO,Mexico,Truck,heavy,Freightliner,test\n",
           f);
     fclose(f);
-    T_EQ_INT(vin_wmi_load_file(path, err, sizeof err), 3);
+    T_EQ_INT(vin_wmi_load_file(path, err, sizeof err), 4);
+    /* a truck WMI marked heavy: the position-7 rule does not apply, both years are given */
+    T_CHECK(vin_wmi_lookup("3AL") && vin_wmi_lookup("3AL")->type == VIN_TYPE_HEAVY_TRUCK);
+    char heavy[] = "3ALACWDT0LDLA1234";
+    heavy[8] = vin_check_digit(heavy);
+    struct vin_result hr;
+    vin_decode_offline(heavy, VIN_LEN, YEAR, &hr);
+    T_EQ_INT(hr.nyears, 2);
     const struct vin_wmi_info *w = vin_wmi_lookup("1M8");
     T_CHECK(w && strcmp(w->manufacturer, "MOTOR COACH INDUSTRIES, INC.") == 0 &&
             w->type == VIN_TYPE_BUS);
