@@ -86,6 +86,17 @@ static void breaker_result(struct breaker *b, bool ok, const struct log_ctx *log
 
 /* ---- the two online decoders ---- */
 
+/* Why an upstream gave no usable answer: the transport error, or the last status. */
+static void unavailable(char *why, size_t whylen, const char *name, int rc,
+                        const struct httpc_resp *resp)
+{
+    if (rc < 0)
+        snprintf(why, whylen, "%s: unavailable (%s)", name, resp->error);
+    else
+        snprintf(why, whylen, "%s: unavailable (HTTP %d after %d attempt%s)", name, resp->status,
+                 resp->attempts, resp->attempts == 1 ? "" : "s");
+}
+
 enum decode_status decode_vpic(struct decode_ctx *ctx, const char *vin, struct vehicle *v,
                                char **raw, char *why, size_t whylen)
 {
@@ -106,11 +117,8 @@ enum decode_status decode_vpic(struct decode_ctx *ctx, const char *vin, struct v
     free(url);
     enum decode_status st = DECODE_UNAVAILABLE;
     char err[128];
-    if (rc < 0) {
-        snprintf(why, whylen, "nhtsa: unavailable (%s)", resp.error);
-    } else if (resp.status != 200) {
-        snprintf(why, whylen, "nhtsa: unavailable (HTTP %d after %d attempt%s)", resp.status,
-                 resp.attempts, resp.attempts == 1 ? "" : "s");
+    if (rc < 0 || resp.status != 200) {
+        unavailable(why, whylen, "nhtsa", rc, &resp);
     } else if (vehicle_from_vpic(resp.body.data, resp.body.len, vin, v, err, sizeof err) < 0) {
         snprintf(why, whylen, "nhtsa: unusable answer (%s)", err);
     } else {
@@ -151,7 +159,7 @@ enum decode_status decode_autodev(struct decode_ctx *ctx, const char *vin, struc
     enum decode_status st = DECODE_UNAVAILABLE;
     char err[128];
     if (rc < 0) {
-        snprintf(why, whylen, "autodev: unavailable (%s)", resp.error);
+        unavailable(why, whylen, "autodev", rc, &resp);
     } else if (resp.status == 404 || resp.status == 400) {
         /* VIN_NOT_FOUND / INVALID_VIN_FORMAT: an answer, and the answer is "no such vehicle" */
         memset(v, 0, sizeof *v);
@@ -166,8 +174,7 @@ enum decode_status decode_autodev(struct decode_ctx *ctx, const char *vin, struc
         LOG_ERROR(ctx->log, "upstream.auth", "auto.dev refuses AUTODEV_API_KEY (HTTP %d)",
                   resp.status);
     } else if (resp.status != 200) {
-        snprintf(why, whylen, "autodev: unavailable (HTTP %d after %d attempt%s)", resp.status,
-                 resp.attempts, resp.attempts == 1 ? "" : "s");
+        unavailable(why, whylen, "autodev", rc, &resp);
     } else if (vehicle_from_autodev(resp.body.data, resp.body.len, vin, v, err, sizeof err) < 0) {
         snprintf(why, whylen, "autodev: unusable answer (%s)", err);
     } else {

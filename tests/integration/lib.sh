@@ -145,10 +145,11 @@ sends_total() { "$TOOLS/tglog" "$FAKE_LOG" sendMessage | wc -l; }
 # vinbot_start NAME [VAR=VALUE...]: start `vinbot serve` with the stack's settings plus the given
 # ones, wait until /ready answers 200 (10 s). Sets VB_PORT_<NAME>, VB_PID_<NAME>, VB_LOG_<NAME>
 # and, for the most recent one, VB_PORT, VB_PID, VB_LOG, VB_URL.
+# VB_FIXED_PORT=P reuses a port (a restart of "the same instance": INSTANCE_ID is host:port).
 vinbot_start() {
   local name=$1; shift
-  local port
-  port=$(free_port)
+  local port=${VB_FIXED_PORT:-}
+  [[ -n $port ]] || port=$(free_port)
   local log=$TMP/vinbot-$name.log
   env -i PATH="$PATH" HOME="$TMP" \
     ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}" \

@@ -57,20 +57,8 @@ wait "$VB_PID" 2>/dev/null
 acked_at_kill=$(wc -l <"$TMP/kill9.acked")
 sleep 0.5
 # Restart the same instance (same INSTANCE_ID: host:port) so it takes back its own leases at once.
-VB_PORT_KEEP=$VB_PORT
-vinbot_restart_same_port() {
-  local log=$TMP/vinbot-b2.log
-  env -i PATH="$PATH" HOME="$TMP" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" \
-    PORT="$VB_PORT_KEEP" BIND_ADDRESS=127.0.0.1 DATABASE_URL="$DATABASE_URL" \
-    TELEGRAM_API_BASE="$FAKE_URL" WORKERS=8 DB_POOL_SIZE=4 INBOX_SWEEP_MS=200 \
-    INBOX_LEASE_MS=3000 INBOX_RETRY_BASE_MS=100 INBOX_RETRY_MAX_MS=1000 "${COMMON[@]}" \
-    "$VINBOT" serve >>"$log" 2>&1 &
-  VB_PID=$!
-  CLEANUP_PIDS+=("$VB_PID")
-  VB_LOG=$log
-  wait_for 20 ready_ok "$VB_PORT_KEEP"
-}
-check "restart after kill -9" vinbot_restart_same_port
+VB_FIXED_PORT=$VB_PORT vinbot_start b2 "${COMMON[@]}" INBOX_LEASE_MS=3000
+check_eq "restart after kill -9, same port" "$?" 0
 wait "$BURST"
 check "burst fully acknowledged across the crash" grep -q 'failed=0' "$TMP/burst-kill9.out"
 check "acknowledged before the kill: $acked_at_kill" test "$acked_at_kill" -gt 0
